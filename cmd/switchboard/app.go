@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/switchboard/switchboard/config"
+	"github.com/switchboard/switchboard/history"
+	"github.com/switchboard/switchboard/internal/engine"
+	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/phone"
+)
+
+// app holds what every command shares: the global flags and the output streams.
+type app struct {
+	configPath string
+	stdout     io.Writer
+	stderr     io.Writer
+}
+
+// loadConfig reads the configuration; a missing default file is created with
+// commented defaults. Problems in the file are usage errors (exit 2).
+func (a *app) loadConfig() (*config.Config, error) {
+	path := a.configPath
+	if path == "" {
+		path = config.DefaultPath()
+	}
+	var cfg *config.Config
+	var err error
+	if a.configPath == "" {
+		var created bool
+		cfg, created, err = config.LoadOrCreate(path)
+		if created {
+			fmt.Fprintf(a.stderr, "switchboard: wrote a default configuration to %s\n", path)
+		}
+	} else {
+		cfg, err = config.Load(path)
+	}
+	if err != nil {
+		return nil, withExit(exitUsage, err)
+	}
+	for _, w := range config.CheckPermissions(path, cfg) {
+		fmt.Fprintln(a.stderr, "switchboard: warning:", w)
+	}
+	return cfg, nil
+}
+
+// openLog sends logs to the configured file: the terminal belongs to the output.
+func openLog(cfg *config.Config) (*slog.Logger, func(), error) {
+	if cfg.LogFile == "" {
+		return slog.New(slog.DiscardHandler), func() {}, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(cfg.LogFile), 0o700); err != nil {
+		return nil, nil, fmt.Errorf("create log directory: %w", err)
+	}
+	f, err := os.OpenFile(cfg.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open log file: %w", err)
+	}
+	level := slog.LevelInfo
+	_ = level.UnmarshalText([]byte(strings.ToUpper(cfg.LogLevel)))
+	logger := slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: level}))
+	sip.SetDefaultLogger(logger)
+	return logger, func() { _ = f.Close() }, nil
+}
+
+// session is a running phone with its history engine: what dial, answer and the
+// bare command share.
+type session struct {
+	phone   *phone.Phone
+	engine  *engine.Engine
+	db      *store.DB
+	log     *slog.Logger
+	closeFn func()
+}
+
+type sessionOptions struct {
+	account    string // "" = every account (bare command); else just this one
+	listen     string // overrides the account's listen address
+	register   bool   // keep registrations (answer, bare command)
+	autoAnswer func(*phone.Call) phone.Media
+}
+
+func (a *app) startSession(ctx context.Context, cfg *config.Config, o sessionOptions) (*session, error) {
+	accounts := cfg.Accounts
+	if o.account != "" || o.listen != "" {
+		acct, err := cfg.Account(o.account)
+		if err != nil {
+			return nil, withExit(exitUsage, err)
+		}
+		one := *acct
+		if o.listen != "" {
+			one.Listen = o.listen
+		}
+		accounts = []config.Account{one}
+	}
+	if !o.register {
+		for i := range accounts {
+			accounts[i].Register = false
+		}
+	}
+	log, closeLog, err := openLog(cfg)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, cfg.Database)
+	if err != nil {
+		closeLog()
+		return nil, fmt.Errorf("open call history: %w", err)
+	}
+	ph, err := phone.New(phone.Options{
+		Accounts:    accounts,
+		Codecs:      cfg.Audio.Codecs,
+		RingTimeout: cfg.Calls.RingTimeout.Duration,
+		MaxDuration: cfg.Calls.MaxDuration.Duration,
+		MaxCalls:    cfg.Calls.MaxCalls,
+		Screening:   engine.BlockList(cfg.Screening.Blocked),
+		AutoAnswer:  o.autoAnswer,
+		Logger:      log,
+	})
+	if err != nil {
+		_ = db.Close()
+		closeLog()
+		return nil, withExit(exitUsage, err)
+	}
+	eng := engine.New(ph, history.NewRepo(db), log)
+	if n, err := eng.Recover(ctx); err != nil {
+		log.Error("recover interrupted calls", "error", err)
+	} else if n > 0 {
+		fmt.Fprintf(a.stderr, "switchboard: %d call(s) were interrupted by an earlier crash; marked in the history\n", n)
+	}
+	s := &session{phone: ph, engine: eng, db: db, log: log, closeFn: closeLog}
+	go eng.Run(context.Background())
+	return s, nil
+}
+
+// start listens; subscribe to the phone before calling it.
+func (s *session) start(ctx context.Context) error {
+	if err := s.phone.Start(ctx); err != nil {
+		s.close()
+		return err
+	}
+	return nil
+}
+
+// close hangs up, unregisters and waits until the history has every event.
+func (s *session) close() {
+	s.phone.Close()
+	s.engine.Wait()
+	if err := s.db.Close(); err != nil {
+		s.log.Error("close history", "error", errors.Unwrap(err))
+	}
+	s.closeFn()
+}

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/switchboard/switchboard/audio"
+	"github.com/switchboard/switchboard/phone"
+)
+
+// serve is the bare `switchboard`: every account listens (and registers where
+// configured) and events are printed until Ctrl-C. The console replaces this.
+func (a *app) serve(ctx context.Context) error {
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	silence := func(*phone.Call) phone.Media { return phone.Media{Source: audio.NewSilenceSource()} }
+	s, err := a.startSession(ctx, cfg, sessionOptions{register: true, autoAnswer: silence})
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	sub := s.phone.Subscribe()
+	out := &printer{out: a.stdout}
+	printed := make(chan struct{})
+	go func() {
+		defer close(printed)
+		for ev := range sub.C {
+			out.event(ev)
+		}
+	}()
+	if err := s.start(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
+	for _, acct := range cfg.Accounts {
+		where := "no registrar: direct calls only"
+		if acct.Register && acct.Registrar != "" {
+			where = "registering at " + acct.Registrar
+		}
+		fmt.Fprintf(a.stdout, "[%s] %s listening on %s %s (%s)\n", acct.Name, acct.User, acct.Transport, acct.Listen, where)
+	}
+	fmt.Fprintf(a.stdout, "call history: %s\nwaiting for calls; Ctrl-C to quit\n", cfg.Database)
+	<-ctx.Done()
+	s.close()
+	<-printed
+	return nil
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/switchboard/switchboard/phone"
+)
+
+// printer writes events for scripts (--json: one object per line) or for people.
+type printer struct {
+	mu   sync.Mutex
+	out  io.Writer
+	json bool
+}
+
+func (p *printer) event(ev phone.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.json {
+		b, err := json.Marshal(ev)
+		if err != nil {
+			return
+		}
+		fmt.Fprintf(p.out, "%s\n", b)
+		return
+	}
+	if line := humanLine(ev); line != "" {
+		fmt.Fprintln(p.out, line)
+	}
+}
+
+func humanLine(ev phone.Event) string {
+	who := ev.Number
+	if ev.DisplayName != "" {
+		who = fmt.Sprintf("%s <%s>", ev.DisplayName, ev.Number)
+	}
+	switch ev.Kind {
+	case phone.RegOK:
+		return fmt.Sprintf("[%s] registered at %s for %ds", ev.Account, ev.Registrar, ev.Expires)
+	case phone.RegFailed:
+		return fmt.Sprintf("[%s] registration failed: %s", ev.Account, ev.Reason)
+	case phone.RegRetrying:
+		return fmt.Sprintf("[%s] retrying registration in %s", ev.Account, time.Duration(ev.RetryInMS)*time.Millisecond)
+	case phone.RegUnregistered:
+		return fmt.Sprintf("[%s] unregistered", ev.Account)
+	case phone.CallOutgoing:
+		return fmt.Sprintf("calling %s", ev.RemoteURI)
+	case phone.CallRinging:
+		return fmt.Sprintf("ringing (%d %s)", ev.Code, ev.Reason)
+	case phone.CallEarly:
+		return "early media"
+	case phone.CallIncoming:
+		line := fmt.Sprintf("incoming call from %s", who)
+		if ev.Line != "" {
+			line += " on line " + ev.Line
+		}
+		return line
+	case phone.CallAnswered:
+		return fmt.Sprintf("answered (%s)", ev.Codec)
+	case phone.CallDTMF:
+		return "DTMF " + ev.Digit
+	case phone.CallEnded:
+		s := fmt.Sprintf("call ended: %s", ev.Result)
+		if ev.Code != 0 {
+			s += fmt.Sprintf(" (%d %s)", ev.Code, ev.Reason)
+		} else if ev.Reason != "" {
+			s += " (" + ev.Reason + ")"
+		}
+		if ev.TalkMS > 0 {
+			s += fmt.Sprintf(", talked %s", (time.Duration(ev.TalkMS) * time.Millisecond).Round(time.Second/10))
+		}
+		return s
+	}
+	return ""
+}

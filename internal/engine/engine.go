@@ -1,0 +1,144 @@
+// Package engine is the glue between the phone's event stream and the stores:
+// every call becomes a history row from its first event and is updated at each
+// state change. The console, the headless commands and the control socket all use
+// this one engine, so call bookkeeping exists once.
+package engine
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/switchboard/switchboard/history"
+	"github.com/switchboard/switchboard/phone"
+)
+
+// heartbeat is how often live calls are marked alive, which bounds what a crash
+// can lose of a call's duration.
+const heartbeat = 5 * time.Second
+
+// Engine records calls as they happen.
+type Engine struct {
+	calls *history.Repo
+	log   *slog.Logger
+	sub   *phone.Subscription
+
+	mu   sync.Mutex
+	live map[string]struct{}
+	done chan struct{}
+}
+
+// New subscribes to the phone at once, so that no event published after New
+// returns is missed; call it before Phone.Start.
+func New(p *phone.Phone, calls *history.Repo, log *slog.Logger) *Engine {
+	return &Engine{calls: calls, log: log, sub: p.Subscribe(), live: map[string]struct{}{}, done: make(chan struct{})}
+}
+
+// Recover closes the calls a previous process left open (killed mid-call): they
+// become "interrupted", ending when they were last known alive.
+func (e *Engine) Recover(ctx context.Context) (int, error) {
+	return e.calls.MarkInterrupted(ctx, time.Now())
+}
+
+// Run records events until the phone closes its stream or ctx ends.
+func (e *Engine) Run(ctx context.Context) {
+	defer close(e.done)
+	tick := time.NewTicker(heartbeat)
+	defer tick.Stop()
+	for {
+		select {
+		case ev, ok := <-e.sub.C:
+			if !ok {
+				return
+			}
+			e.record(ctx, ev)
+		case now := <-tick.C:
+			e.touchLive(ctx, now)
+		case <-ctx.Done():
+			e.sub.Close()
+			// Drain what is already queued: terminal events must not be lost.
+			for ev := range e.sub.C {
+				e.record(context.Background(), ev)
+			}
+			return
+		}
+	}
+}
+
+// Wait blocks until Run has returned.
+func (e *Engine) Wait() { <-e.done }
+
+func (e *Engine) record(ctx context.Context, ev phone.Event) {
+	if ev.CallID == "" {
+		return
+	}
+	if err := e.apply(ctx, ev); err != nil {
+		e.log.Error("history not updated", "call", ev.CallID, "event", ev.Kind, "error", err)
+	}
+}
+
+func (e *Engine) apply(ctx context.Context, ev phone.Event) error {
+	// Every event may be the first one seen for a call (a screened call only ever
+	// has call.ended), so each starts the row; Start is idempotent.
+	if err := e.calls.Start(ctx, newRecord(ev)); err != nil {
+		return err
+	}
+	e.setLive(ev.CallID, ev.Kind != phone.CallEnded)
+	return e.calls.Update(ctx, ev.CallID, func(c *history.Call) {
+		c.LastAliveAt = ev.Time
+		switch ev.Kind {
+		case phone.CallRinging, phone.CallIncoming:
+			if c.RingingAt.IsZero() {
+				c.RingingAt = ev.Time
+			}
+		case phone.CallAnswered:
+			c.AnsweredAt = ev.Time
+			c.Codec = ev.Codec
+			c.Recording = ev.Recording
+		case phone.CallEnded:
+			c.EndedAt = ev.Time
+			c.Result = string(ev.Result)
+			c.SIPCode, c.SIPReason, c.HangupBy = ev.Code, ev.Reason, ev.HangupBy
+			if ev.Codec != "" {
+				c.Codec = ev.Codec
+			}
+			if ev.Recording != "" {
+				c.Recording = ev.Recording
+			}
+		}
+	})
+}
+
+func newRecord(ev phone.Event) history.Call {
+	return history.Call{
+		ID: ev.CallID, Account: ev.Account, Direction: string(ev.Direction),
+		LocalURI: ev.LocalURI, RemoteURI: ev.RemoteURI, RemoteNumber: ev.Number,
+		DisplayName: ev.DisplayName, DialledLine: ev.Line,
+		StartedAt: ev.Time, LastAliveAt: ev.Time,
+	}
+}
+
+func (e *Engine) setLive(id string, live bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if live {
+		e.live[id] = struct{}{}
+	} else {
+		delete(e.live, id)
+	}
+}
+
+func (e *Engine) touchLive(ctx context.Context, now time.Time) {
+	e.mu.Lock()
+	ids := make([]string, 0, len(e.live))
+	for id := range e.live {
+		ids = append(ids, id)
+	}
+	e.mu.Unlock()
+	for _, id := range ids {
+		if err := e.calls.Touch(ctx, id, now); err != nil {
+			e.log.Warn("call heartbeat not stored", "call", id, "error", err)
+		}
+	}
+}

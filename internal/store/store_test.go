@@ -1,0 +1,234 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func openTestDB(t *testing.T, path string) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", path, err)
+	}
+	return db
+}
+
+func countRows(t *testing.T, db *DB, query string, args ...any) int {
+	t.Helper()
+	var count int
+	if err := db.SQL().QueryRowContext(context.Background(), query, args...).Scan(&count); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return count
+}
+
+func TestOpenCreatesPrivateDirectoryAndFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "nested", "dir", "switchboard.db")
+	db := openTestDB(t, path)
+	defer db.Close()
+
+	dirInfo, err := os.Stat(filepath.Dir(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := dirInfo.Mode().Perm(); perm != 0o700 {
+		t.Errorf("directory mode = %o, want 700", perm)
+	}
+	fileInfo, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := fileInfo.Mode().Perm(); perm != 0o600 {
+		t.Errorf("file mode = %o, want 600", perm)
+	}
+}
+
+func TestOpenSetsPragmas(t *testing.T) {
+	db := openTestDB(t, filepath.Join(t.TempDir(), "pragmas.db"))
+	defer db.Close()
+	ctx := context.Background()
+
+	// Grab several connections at once so the check covers pooled
+	// connections, not just the first one.
+	for range maxOpenConns {
+		conn, err := db.SQL().Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		var journalMode string
+		var synchronous, foreignKeys, busyTimeout int
+		if err := conn.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&journalMode); err != nil {
+			t.Fatal(err)
+		}
+		if err := conn.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&synchronous); err != nil {
+			t.Fatal(err)
+		}
+		if err := conn.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&foreignKeys); err != nil {
+			t.Fatal(err)
+		}
+		if err := conn.QueryRowContext(ctx, "PRAGMA busy_timeout").Scan(&busyTimeout); err != nil {
+			t.Fatal(err)
+		}
+		if journalMode != "wal" || synchronous != 1 || foreignKeys != 1 || busyTimeout != busyTimeoutMillis {
+			t.Errorf("journal_mode=%s synchronous=%d foreign_keys=%d busy_timeout=%d; want wal 1 1 %d",
+				journalMode, synchronous, foreignKeys, busyTimeout, busyTimeoutMillis)
+		}
+	}
+}
+
+func TestMigrationsApplyOnceAndReopenIsNoOp(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "migrate.db")
+	ctx := context.Background()
+
+	db := openTestDB(t, path)
+	if got := countRows(t, db, "SELECT count(*) FROM schema_migrations"); got != 1 {
+		t.Fatalf("schema_migrations rows = %d, want 1", got)
+	}
+	if got := countRows(t, db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'calls'"); got != 1 {
+		t.Fatalf("calls table missing")
+	}
+	var firstAppliedAt int64
+	if err := db.SQL().QueryRowContext(ctx, "SELECT applied_at FROM schema_migrations WHERE version = 1").Scan(&firstAppliedAt); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SQL().ExecContext(ctx, "INSERT INTO calls (id) VALUES ('survives-reopen')"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	reopened := openTestDB(t, path)
+	defer reopened.Close()
+	if got := countRows(t, reopened, "SELECT count(*) FROM schema_migrations"); got != 1 {
+		t.Fatalf("after reopen schema_migrations rows = %d, want 1", got)
+	}
+	var appliedAt int64
+	if err := reopened.SQL().QueryRowContext(ctx, "SELECT applied_at FROM schema_migrations WHERE version = 1").Scan(&appliedAt); err != nil {
+		t.Fatal(err)
+	}
+	if appliedAt != firstAppliedAt {
+		t.Errorf("migration 1 re-applied: applied_at %d -> %d", firstAppliedAt, appliedAt)
+	}
+	if got := countRows(t, reopened, "SELECT count(*) FROM calls"); got != 1 {
+		t.Errorf("calls rows after reopen = %d, want 1", got)
+	}
+	version, err := reopened.SchemaVersion(ctx)
+	if err != nil || version != 1 {
+		t.Errorf("SchemaVersion = %d, %v; want 1", version, err)
+	}
+}
+
+func TestNewerSchemaIsRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "future.db")
+	db := openTestDB(t, path)
+	_, err := db.SQL().ExecContext(context.Background(),
+		"INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, '9999_future.sql', 0)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = Open(context.Background(), path)
+	t.Logf("Open of newer schema: %v", err)
+	if !errors.Is(err, ErrSchemaTooNew) {
+		t.Fatalf("Open = %v, want ErrSchemaTooNew", err)
+	}
+	if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "9999") {
+		t.Errorf("error %q should name the file and the version", err)
+	}
+}
+
+func TestGarbageFileGivesClearError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "garbage.db")
+	garbage := []byte(strings.Repeat("this is not an SQLite database, just text\n", 200))
+	if err := os.WriteFile(path, garbage, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err := Open(context.Background(), path)
+	if err == nil {
+		db.Close()
+		t.Fatal("Open of a garbage file succeeded")
+	}
+	t.Logf("Open of garbage: %v", err)
+	if !errors.Is(err, ErrNotDatabase) {
+		t.Errorf("Open = %v, want ErrNotDatabase", err)
+	}
+	if !strings.Contains(err.Error(), path) {
+		t.Errorf("error %q should name the file", err)
+	}
+	after, readErr := os.ReadFile(path)
+	if readErr != nil || string(after) != string(garbage) {
+		t.Errorf("Open modified the garbage file (read error %v)", readErr)
+	}
+}
+
+func TestPathWithURISpecialCharacters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "odd ?#%name", "calls.db")
+	db := openTestDB(t, path)
+	defer db.Close()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("database not created at the literal path: %v", err)
+	}
+}
+
+func TestFailedMigrationRollsBack(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "broken.db")
+	db := openTestDB(t, path)
+	defer db.Close()
+	ctx := context.Background()
+
+	broken := fstest.MapFS{
+		"migrations/0001_calls.sql":  {Data: []byte("SELECT 1")}, // already applied; not re-run
+		"migrations/0002_half.sql":   {Data: []byte("CREATE TABLE half (id INTEGER); THIS IS NOT SQL;")},
+		"migrations/0003_never.sql":  {Data: []byte("CREATE TABLE never (id INTEGER);")},
+		"migrations/README.txt":      {Data: []byte("ignored")},
+		"migrations/0004_after.sql":  {Data: []byte("CREATE TABLE after (id INTEGER);")},
+		"migrations/0005_later.sql":  {Data: []byte("CREATE TABLE later (id INTEGER);")},
+		"migrations/0006_latest.sql": {Data: []byte("CREATE TABLE latest (id INTEGER);")},
+	}
+	err := applyMigrations(ctx, db.SQL(), broken)
+	if err == nil || !strings.Contains(err.Error(), "0002_half.sql") {
+		t.Fatalf("applyMigrations = %v, want an error naming 0002_half.sql", err)
+	}
+	if got := countRows(t, db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('half', 'never')"); got != 0 {
+		t.Errorf("failed migration left %d tables behind", got)
+	}
+	if version, err := db.SchemaVersion(ctx); err != nil || version != 1 {
+		t.Errorf("SchemaVersion = %d, %v; want 1", version, err)
+	}
+}
+
+func TestLoadMigrationsRejectsBadNames(t *testing.T) {
+	for name, files := range map[string]fstest.MapFS{
+		"no version":        {"migrations/calls.sql": {}},
+		"zero version":      {"migrations/0000_calls.sql": {}},
+		"duplicate version": {"migrations/0001_a.sql": {}, "migrations/1_b.sql": {}},
+	} {
+		if _, err := loadMigrations(files); err == nil {
+			t.Errorf("%s: loadMigrations accepted %v", name, files)
+		}
+	}
+}
+
+func TestEmbeddedMigrationsAreContiguous(t *testing.T) {
+	migrations, err := loadMigrations(embeddedMigrations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, step := range migrations {
+		if step.version != i+1 {
+			t.Errorf("migration %s has version %d, want %d (no gaps)", step.name, step.version, i+1)
+		}
+	}
+}

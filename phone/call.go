@@ -1,0 +1,219 @@
+package phone
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/emiago/diago"
+	"github.com/google/uuid"
+)
+
+// State of a call.
+type State string
+
+const (
+	StateRinging  State = "ringing" // incoming ringing here, or outgoing ringing there
+	StateDialling State = "dialling"
+	StateActive   State = "active"
+	StateEnded    State = "ended"
+)
+
+// Call is one call, incoming or outgoing. Its methods are safe from any goroutine;
+// each call owns its own dialog, media and state.
+type Call struct {
+	ID          string
+	Account     string
+	Direction   Direction
+	LocalURI    string
+	RemoteURI   string
+	Number      string
+	DisplayName string
+	Line        string
+	SIPCallID   string
+
+	phone *Phone
+
+	mu         sync.Mutex
+	state      State
+	startedAt  time.Time
+	ringingAt  time.Time
+	answeredAt time.Time
+	codec      string
+	recording  string
+	pump       *mediaPump
+	ended      Event
+
+	decision chan decision // incoming: the operator's answer or rejection
+	hangup   context.CancelFunc
+	done     chan struct{}
+}
+
+type decision struct {
+	answer bool
+	code   int
+	reason string
+	media  Media
+}
+
+func newCall(p *Phone, account string, dir Direction) *Call {
+	return &Call{
+		ID: uuid.NewString(), Account: account, Direction: dir, phone: p,
+		state: StateDialling, startedAt: time.Now(),
+		decision: make(chan decision, 1), done: make(chan struct{}),
+	}
+}
+
+// State returns the call's current state.
+func (c *Call) State() State {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state
+}
+
+// Done is closed when the call has ended and its call.ended event was published.
+func (c *Call) Done() <-chan struct{} { return c.done }
+
+// Ended returns the call.ended event; valid after Done is closed.
+func (c *Call) Ended() Event {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ended
+}
+
+// Answer picks up a ringing incoming call with the given audio.
+func (c *Call) Answer(m Media) error {
+	return c.decide(decision{answer: true, media: m})
+}
+
+// Reject refuses a ringing incoming call with a final SIP code (486 busy, 603 decline…).
+func (c *Call) Reject(code int) error {
+	if code < 400 || code > 699 {
+		return fmt.Errorf("reject code %d: must be a final failure code 400-699", code)
+	}
+	return c.decide(decision{code: code, reason: reasonPhrase(code)})
+}
+
+func (c *Call) decide(d decision) error {
+	if c.Direction != Inbound {
+		return fmt.Errorf("call %s is outgoing: nothing to answer or reject", c.ID)
+	}
+	if st := c.State(); st != StateRinging {
+		return fmt.Errorf("call %s is %s, not ringing", c.ID, st)
+	}
+	select {
+	case c.decision <- d:
+		return nil
+	default:
+		return fmt.Errorf("call %s: already answered or rejected", c.ID)
+	}
+}
+
+// Hangup ends the call from our side: BYE when talking, CANCEL when still ringing
+// out, 480 when an incoming call rings here.
+func (c *Call) Hangup() {
+	c.mu.Lock()
+	cancel := c.hangup
+	c.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+}
+
+// SendDTMF sends RFC 4733 digits (0-9 * # A-D) on an active call.
+func (c *Call) SendDTMF(digits string) error {
+	for _, d := range digits {
+		if !ValidDTMF(d) {
+			return fmt.Errorf("invalid DTMF digit %q (use 0-9, *, #, A-D)", d)
+		}
+	}
+	c.mu.Lock()
+	pump := c.pump
+	c.mu.Unlock()
+	if pump == nil {
+		return fmt.Errorf("call %s is not active", c.ID)
+	}
+	return pump.sendDTMF(digits)
+}
+
+// ValidDTMF reports whether r is a DTMF digit that can be sent (0-9 * # A-D).
+func ValidDTMF(r rune) bool {
+	return (r >= '0' && r <= '9') || r == '*' || r == '#' || (r >= 'A' && r <= 'D')
+}
+
+// event returns an event pre-filled with the call's identity.
+func (c *Call) event(kind Kind) Event {
+	return Event{
+		Kind: kind, Time: time.Now(), Account: c.Account, CallID: c.ID, SIPCallID: c.SIPCallID,
+		Direction: c.Direction, LocalURI: c.LocalURI, RemoteURI: c.RemoteURI, Number: c.Number,
+		DisplayName: c.DisplayName, Line: c.Line,
+	}
+}
+
+func (c *Call) setState(s State) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.state = s
+	now := time.Now()
+	switch s {
+	case StateRinging:
+		if c.ringingAt.IsZero() {
+			c.ringingAt = now
+		}
+	case StateActive:
+		c.answeredAt = now
+	}
+}
+
+// startMedia attaches the audio once the call is answered.
+func (c *Call) startMedia(ctx context.Context, dm *diago.DialogMedia, m Media) error {
+	pump, err := startMedia(ctx, dm, m, func(d rune) {
+		ev := c.event(CallDTMF)
+		ev.Digit = string(d)
+		c.phone.bus.Publish(ev)
+	})
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.pump = pump
+	c.codec = pump.codec.Name
+	c.recording = m.RecordPath
+	c.mu.Unlock()
+	return nil
+}
+
+// finish stops media, publishes call.ended exactly once and releases the call.
+func (c *Call) finish(dm *diago.DialogMedia, ev Event) {
+	if dm != nil {
+		_ = dm.Close() // unblocks the media reader
+	}
+	c.mu.Lock()
+	pump := c.pump
+	c.mu.Unlock()
+	if pump != nil {
+		if err := pump.stop(); err != nil {
+			c.phone.log.Warn("recording not closed cleanly", "call", c.ID, "error", err)
+		}
+	}
+
+	c.mu.Lock()
+	now := time.Now()
+	if !c.answeredAt.IsZero() {
+		ev.TalkMS = now.Sub(c.answeredAt).Milliseconds()
+		if !c.ringingAt.IsZero() {
+			ev.RingMS = c.answeredAt.Sub(c.ringingAt).Milliseconds()
+		}
+	} else if !c.ringingAt.IsZero() {
+		ev.RingMS = now.Sub(c.ringingAt).Milliseconds()
+	}
+	ev.Codec, ev.Recording = c.codec, c.recording
+	c.state = StateEnded
+	c.ended = ev
+	c.mu.Unlock()
+
+	c.phone.forget(c)
+	c.phone.bus.Publish(ev)
+	close(c.done)
+}

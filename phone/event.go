@@ -1,0 +1,85 @@
+package phone
+
+import "time"
+
+// Kind names one event of the stream. The names follow one scheme (subject.verb) and
+// are a contract: --json output, the control socket and webhooks carry them unchanged.
+type Kind string
+
+const (
+	RegOK           Kind = "reg.ok"           // the registrar accepted our binding
+	RegFailed       Kind = "reg.failed"       // a REGISTER or keepalive failed; Reason says why
+	RegRetrying     Kind = "reg.retrying"     // the next attempt is scheduled after RetryIn
+	RegUnregistered Kind = "reg.unregistered" // our own binding was removed at exit
+
+	CallIncoming Kind = "call.incoming" // an INVITE passed screening and rings
+	CallOutgoing Kind = "call.outgoing" // we sent an INVITE
+	CallRinging  Kind = "call.ringing"  // 180/183 from the far end
+	CallEarly    Kind = "call.early_media"
+	CallAnswered Kind = "call.answered"
+	CallDTMF     Kind = "call.dtmf"
+	CallEnded    Kind = "call.ended" // always the last event of a call; never dropped
+)
+
+// Terminal reports whether an event must reach every subscriber even when it is slow.
+func (k Kind) Terminal() bool {
+	switch k {
+	case CallAnswered, CallEnded, RegOK, RegFailed, RegUnregistered:
+		return true
+	}
+	return false
+}
+
+// Direction of a call as seen from this phone.
+type Direction string
+
+const (
+	Inbound  Direction = "in"
+	Outbound Direction = "out"
+)
+
+// Result is how a call ended. The same words are stored in the call history.
+type Result string
+
+const (
+	ResultAnswered    Result = "answered"    // talked; ended by either side
+	ResultMissed      Result = "missed"      // incoming, the caller gave up while it rang
+	ResultBusy        Result = "busy"        // outgoing, 486/600
+	ResultRejected    Result = "rejected"    // incoming rejected by us with 486 or another code
+	ResultDeclined    Result = "declined"    // 603 either way
+	ResultCancelled   Result = "cancelled"   // outgoing, we gave up before an answer
+	ResultNoAnswer    Result = "no-answer"   // outgoing ring timeout, 408 or 480
+	ResultFailed      Result = "failed"      // any other failure (network, 4xx-6xx, auth)
+	ResultBlacklisted Result = "blacklisted" // incoming, refused by screening without ringing
+)
+
+// Event is one item of the phone's event stream. Fields that do not apply are empty.
+type Event struct {
+	Kind    Kind      `json:"event"`
+	Time    time.Time `json:"time"`
+	Account string    `json:"account,omitempty"`
+
+	CallID      string    `json:"call_id,omitempty"`
+	SIPCallID   string    `json:"sip_call_id,omitempty"`
+	Direction   Direction `json:"direction,omitempty"`
+	LocalURI    string    `json:"local_uri,omitempty"`
+	RemoteURI   string    `json:"remote_uri,omitempty"`
+	Number      string    `json:"number,omitempty"` // remote user part: the number or extension
+	DisplayName string    `json:"display_name,omitempty"`
+	Line        string    `json:"line,omitempty"` // the dialled line (To user) of incoming calls
+	Codec       string    `json:"codec,omitempty"`
+	Digit       string    `json:"digit,omitempty"`
+	Recording   string    `json:"recording,omitempty"` // WAV file of the call, when recorded
+
+	Code     int    `json:"code,omitempty"`   // SIP status code, when one applies
+	Reason   string `json:"reason,omitempty"` // SIP reason phrase or a sentence on what failed
+	Result   Result `json:"result,omitempty"`
+	HangupBy string `json:"hangup_by,omitempty"` // local | remote
+	// Durations in milliseconds so that scripts need no parsing.
+	RingMS int64 `json:"ring_ms,omitempty"`
+	TalkMS int64 `json:"talk_ms,omitempty"`
+
+	Registrar string `json:"registrar,omitempty"`
+	Expires   int    `json:"expires,omitempty"`  // seconds granted by the registrar
+	RetryInMS int64  `json:"retry_in_ms,omitempty"`
+}

@@ -1,0 +1,145 @@
+package phone
+
+import (
+	"context"
+	"time"
+
+	"github.com/emiago/diago"
+	"github.com/emiago/sipgo/sip"
+)
+
+// maxRingWait ends an incoming call that nobody answers and the caller never cancels
+// (a broken peer), so that it cannot hold a call slot for ever.
+const maxRingWait = 5 * time.Minute
+
+// Screening decides, before anything rings, whether an incoming call may ring.
+// A non-zero code rejects the call with that final response.
+type Screening func(in ScreenRequest) (code int, reason string)
+
+// ScreenRequest is what the screening hook knows about a new call.
+type ScreenRequest struct {
+	Account, Number, DisplayName, Line, RemoteURI string
+}
+
+// handleIncoming runs one incoming dialog from INVITE to its end. diago ends the
+// dialog when this function returns.
+func (p *Phone) handleIncoming(l *line, d *diago.DialogServerSession) {
+	c := newCall(p, l.acct.Name, Inbound)
+	req := d.InviteRequest
+	if from := req.From(); from != nil {
+		c.RemoteURI, c.Number, c.DisplayName = from.Address.String(), from.Address.User, from.DisplayName
+	}
+	if to := req.To(); to != nil {
+		c.LocalURI, c.Line = to.Address.String(), to.Address.User
+	}
+	if cid := req.CallID(); cid != nil {
+		c.SIPCallID = cid.Value()
+	}
+	if err := d.Trying(); err != nil {
+		p.log.Debug("100 Trying not sent", "error", err)
+	}
+
+	if code, reason := p.screen(c); code != 0 {
+		p.respond(d, code, reason)
+		c.finish(nil, endEvent(c, ResultBlacklisted, code, reason))
+		return
+	}
+	if n := p.activeCalls(); n >= p.opts.MaxCalls {
+		p.respond(d, sip.StatusBusyHere, "Busy Here")
+		c.finish(nil, endEvent(c, ResultRejected, sip.StatusBusyHere, "too many calls"))
+		return
+	}
+
+	callCtx, cancel := context.WithCancel(p.ctx)
+	defer cancel()
+	c.mu.Lock()
+	c.hangup = cancel
+	c.mu.Unlock()
+	p.track(c)
+
+	if err := d.Ringing(); err != nil {
+		c.finish(nil, endEvent(c, ResultMissed, 0, "caller went away: "+err.Error()))
+		return
+	}
+	c.setState(StateRinging)
+	p.bus.Publish(c.event(CallIncoming))
+	if l.acct.AutoAnswer && p.opts.AutoAnswer != nil {
+		_ = c.Answer(p.opts.AutoAnswer(c))
+	}
+
+	dec, ended := p.awaitDecision(callCtx, d, c)
+	if ended != nil {
+		c.finish(nil, *ended)
+		return
+	}
+	if !dec.answer {
+		p.respond(d, dec.code, dec.reason)
+		result := ResultRejected
+		if dec.code == 603 {
+			result = ResultDeclined
+		}
+		c.finish(nil, endEvent(c, result, dec.code, dec.reason))
+		return
+	}
+	if err := d.Answer(); err != nil {
+		c.finish(&d.DialogMedia, endEvent(c, ResultFailed, 0, "answer failed: "+err.Error()))
+		return
+	}
+	c.setState(StateActive)
+	if err := c.startMedia(callCtx, &d.DialogMedia, dec.media); err != nil {
+		p.hangupDialog(d)
+		c.finish(&d.DialogMedia, endEvent(c, ResultFailed, 0, "media: "+err.Error()))
+		return
+	}
+	ans := c.event(CallAnswered)
+	ans.Code, ans.Codec, ans.Recording = sip.StatusOK, c.codec, c.recording
+	p.bus.Publish(ans)
+
+	by, reason := p.talk(callCtx, d.Context(), p.opts.MaxDuration)
+	if by == "local" {
+		p.hangupDialog(d)
+	}
+	ev := endEvent(c, ResultAnswered, 0, reason)
+	ev.HangupBy = by
+	c.finish(&d.DialogMedia, ev)
+}
+
+// awaitDecision waits while the call rings. It returns the operator's decision, or
+// the call.ended event when the call ended before one.
+func (p *Phone) awaitDecision(ctx context.Context, d *diago.DialogServerSession, c *Call) (decision, *Event) {
+	timer := time.NewTimer(maxRingWait)
+	defer timer.Stop()
+	select {
+	case dec := <-c.decision:
+		return dec, nil
+	case <-d.Context().Done():
+		ev := endEvent(c, ResultMissed, sip.StatusRequestTerminated, "caller hung up while ringing")
+		ev.HangupBy = "remote"
+		return decision{}, &ev
+	case <-ctx.Done():
+		p.respond(d, sip.StatusTemporarilyUnavailable, "Temporarily Unavailable")
+		ev := endEvent(c, ResultMissed, sip.StatusTemporarilyUnavailable, "not answered")
+		ev.HangupBy = "local"
+		return decision{}, &ev
+	case <-timer.C:
+		p.respond(d, sip.StatusTemporarilyUnavailable, "Temporarily Unavailable")
+		return decision{}, ptr(endEvent(c, ResultMissed, sip.StatusTemporarilyUnavailable, "not answered in time"))
+	}
+}
+
+func (p *Phone) screen(c *Call) (int, string) {
+	if p.opts.Screening == nil {
+		return 0, ""
+	}
+	return p.opts.Screening(ScreenRequest{
+		Account: c.Account, Number: c.Number, DisplayName: c.DisplayName, Line: c.Line, RemoteURI: c.RemoteURI,
+	})
+}
+
+func (p *Phone) respond(d *diago.DialogServerSession, code int, reason string) {
+	if err := d.Respond(code, reason, nil); err != nil {
+		p.log.Debug("final response not sent", "code", code, "error", err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

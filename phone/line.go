@@ -1,0 +1,183 @@
+package phone
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emiago/diago"
+	"github.com/emiago/diago/media"
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/switchboard/switchboard/config"
+)
+
+// line is one account's SIP stack: its own user agent, listener, diago instance and
+// the client used for REGISTER and keepalives. Accounts never share state.
+type line struct {
+	acct      config.Account
+	password  string
+	transport string // udp | tcp | tls
+	bindHost  string
+	bindPort  int
+
+	ua     *sipgo.UserAgent
+	dg     *diago.Diago
+	client *sipgo.Client
+	log    *slog.Logger
+}
+
+func newLine(acct config.Account, codecs []media.Codec, log *slog.Logger) (*line, error) {
+	password, err := acct.Secret()
+	if err != nil {
+		return nil, fmt.Errorf("account %s: %w", acct.Name, err)
+	}
+	transport := strings.ToLower(acct.Transport)
+	if transport == "" {
+		transport = "udp"
+	}
+	host, portStr, err := net.SplitHostPort(acct.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("account %s: listen address %q: %w", acct.Name, acct.Listen, err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return nil, fmt.Errorf("account %s: listen port %q: %w", acct.Name, portStr, err)
+	}
+
+	uaOpts := []sipgo.UserAgentOption{
+		sipgo.WithUserAgent(acct.User),
+		sipgo.WithUserAgentHostname(domainHost(acct.Domain)),
+	}
+	if transport == "tls" {
+		clientConf, err := clientTLSConfig(acct.TLS)
+		if err != nil {
+			return nil, fmt.Errorf("account %s: %w", acct.Name, err)
+		}
+		uaOpts = append(uaOpts, sipgo.WithUserAgenTLSConfig(clientConf))
+	}
+	ua, err := sipgo.NewUA(uaOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("account %s: create user agent: %w", acct.Name, err)
+	}
+
+	tran := diago.Transport{
+		ID:           acct.Name,
+		Transport:    transport,
+		BindHost:     host,
+		BindPort:     port,
+		TLSURINoSIPS: true, // a sip: Contact with transport=tls is what registrars expect
+	}
+	if transport == "tls" {
+		if tran.TLSConf, err = listenerTLSConfig(host); err != nil {
+			return nil, fmt.Errorf("account %s: %w", acct.Name, err)
+		}
+	}
+	agentLog := log.With("account", acct.Name)
+	dg := diago.NewDiago(ua,
+		diago.WithTransport(tran),
+		diago.WithMediaConfig(diago.MediaConfig{Codecs: codecs}),
+		diago.WithLogger(agentLog),
+	)
+
+	clientOpts := []sipgo.ClientOption{sipgo.WithClientLogger(agentLog), sipgo.WithClientHostname(host)}
+	if transport == "udp" {
+		// Send REGISTER and OPTIONS from the listening socket, so that the registrar
+		// sees the same address it will send calls to.
+		clientOpts = append(clientOpts, sipgo.WithClientConnectionAddr(net.JoinHostPort(host, strconv.Itoa(port))))
+	}
+	client, err := sipgo.NewClient(ua, clientOpts...)
+	if err != nil {
+		_ = ua.Close()
+		return nil, fmt.Errorf("account %s: create SIP client: %w", acct.Name, err)
+	}
+	return &line{
+		acct: acct, password: password, transport: transport,
+		bindHost: host, bindPort: port,
+		ua: ua, dg: dg, client: client, log: agentLog,
+	}, nil
+}
+
+// serve starts the listener; handle runs for every INVITE that opens a new dialog.
+func (l *line) serve(ctx context.Context, handle diago.ServeDialogFunc) error {
+	if err := l.dg.ServeBackground(ctx, handle); err != nil {
+		return fmt.Errorf("account %s: listen on %s %s: %w", l.acct.Name, l.transport, l.acct.Listen, err)
+	}
+	if l.transport == "udp" {
+		return l.awaitUDPSocket(ctx)
+	}
+	return nil
+}
+
+// awaitUDPSocket waits until the listening socket is in sipgo's connection pool.
+// diago reports "ready" a moment before that, and a request sent in between would
+// try to bind the listening port a second time (EADDRINUSE).
+func (l *line) awaitUDPSocket(ctx context.Context) error {
+	addr := net.JoinHostPort(l.bindHost, strconv.Itoa(l.bindPort))
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(2 * time.Second)
+	for {
+		if c, _ := l.ua.TransportLayer().GetConnection("udp", addr); c != nil {
+			return nil
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			return fmt.Errorf("account %s: UDP listener on %s did not come up", l.acct.Name, addr)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (l *line) close() error {
+	return errors.Join(l.client.Close(), l.ua.Close())
+}
+
+// contactURI is where the registrar and peers reach this account.
+func (l *line) contactURI() sip.Uri {
+	u := sip.Uri{Scheme: "sip", User: l.acct.User, Host: l.bindHost, Port: l.bindPort,
+		UriParams: sip.NewParams(), Headers: sip.NewParams()}
+	if l.transport != "udp" {
+		u.UriParams.Add("transport", l.transport)
+	}
+	return u
+}
+
+// aor is the account's address of record, sip:user@domain.
+func (l *line) aor() sip.Uri {
+	host, port := l.acct.Domain, 0
+	if h, p, err := net.SplitHostPort(l.acct.Domain); err == nil {
+		host = h
+		port, _ = strconv.Atoi(p)
+	}
+	return sip.Uri{Scheme: "sip", User: l.acct.User, Host: host, Port: port}
+}
+
+// registrarAddr is host:port of the registrar with the transport's default port.
+func (l *line) registrarAddr() string {
+	r := l.acct.Registrar
+	if _, _, err := net.SplitHostPort(r); err == nil {
+		return r
+	}
+	if l.transport == "tls" {
+		return net.JoinHostPort(r, "5061")
+	}
+	return net.JoinHostPort(r, "5060")
+}
+
+func (l *line) upperTransport() string { return sip.NetworkToUpper(l.transport) }
+
+func domainHost(domain string) string {
+	if h, _, err := net.SplitHostPort(domain); err == nil {
+		return h
+	}
+	return domain
+}

@@ -1,0 +1,200 @@
+package phone
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/emiago/diago"
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+)
+
+// DialOptions tune one outgoing call. Zero values take the phone's defaults.
+type DialOptions struct {
+	Media       Media
+	RingTimeout time.Duration
+	MaxDuration time.Duration
+}
+
+// Dial starts an outgoing call and returns at once; follow it with the event stream
+// or Call.Done. target is a number, an extension, or a sip:/tel: URI.
+func (p *Phone) Dial(ctx context.Context, account, target string, opts DialOptions) (*Call, error) {
+	l, err := p.line(account)
+	if err != nil {
+		return nil, err
+	}
+	uri, err := ParseTarget(target, l.acct.Domain)
+	if err != nil {
+		return nil, err
+	}
+	if n := p.activeCalls(); n >= p.opts.MaxCalls {
+		return nil, fmt.Errorf("cannot dial: %d calls already (max_calls = %d)", n, p.opts.MaxCalls)
+	}
+	c := newCall(p, l.acct.Name, Outbound)
+	c.RemoteURI = uri.String()
+	c.Number = uri.User
+	aor := l.aor()
+	c.LocalURI = aor.String()
+	callCtx, cancel := context.WithCancel(p.ctx)
+	c.hangup = cancel
+	p.track(c)
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		defer cancel()
+		p.runOutgoing(callCtx, l, c, uri, opts)
+	}()
+	return c, nil
+}
+
+func (p *Phone) runOutgoing(ctx context.Context, l *line, c *Call, uri sip.Uri, opts DialOptions) {
+	d, err := l.dg.NewDialog(uri, diago.NewDialogOptions{Transport: l.transport})
+	if err != nil {
+		c.finish(nil, endEvent(c, ResultFailed, 0, "cannot create dialog: "+err.Error()))
+		return
+	}
+	defer d.Close()
+	if l.acct.Registrar != "" {
+		// The registrar is our outbound proxy: the request URI keeps the domain.
+		d.InviteRequest.SetDestination(l.registrarAddr())
+	}
+	from := &sip.FromHeader{DisplayName: l.acct.DisplayName, Address: l.aor(), Params: sip.NewParams()}
+	if cid := d.InviteRequest.CallID(); cid != nil {
+		c.SIPCallID = cid.Value()
+	}
+	p.bus.Publish(c.event(CallOutgoing))
+
+	ringTimeout := firstPositive(opts.RingTimeout, p.opts.RingTimeout)
+	ringCtx, ringCancel := context.WithTimeout(ctx, ringTimeout)
+	err = d.Invite(ringCtx, diago.InviteClientOptions{
+		Username: l.acct.User, Password: l.password,
+		Headers:    []sip.Header{from},
+		OnResponse: func(res *sip.Response) error { p.onProvisional(c, res); return nil },
+	})
+	ringTimedOut := errors.Is(ringCtx.Err(), context.DeadlineExceeded)
+	ringCancel()
+	if err != nil {
+		c.finish(nil, outgoingFailure(c, err, ringTimedOut, ctx.Err() != nil))
+		return
+	}
+	if err := d.Ack(ctx); err != nil {
+		c.finish(&d.DialogMedia, endEvent(c, ResultFailed, 0, "ACK failed: "+err.Error()))
+		return
+	}
+	c.setState(StateActive)
+	if err := c.startMedia(ctx, &d.DialogMedia, opts.Media); err != nil {
+		p.hangupDialog(d)
+		c.finish(&d.DialogMedia, endEvent(c, ResultFailed, 0, "media: "+err.Error()))
+		return
+	}
+	ans := c.event(CallAnswered)
+	ans.Code = sip.StatusOK
+	ans.Codec, ans.Recording = c.codec, c.recording
+	p.bus.Publish(ans)
+
+	by, reason := p.talk(ctx, d.Context(), firstPositive(opts.MaxDuration, p.opts.MaxDuration))
+	if by == "local" {
+		p.hangupDialog(d)
+	}
+	ev := endEvent(c, ResultAnswered, 0, reason)
+	ev.HangupBy = by
+	c.finish(&d.DialogMedia, ev)
+}
+
+// onProvisional publishes ringing once, and early media when a 183 carries SDP.
+func (p *Phone) onProvisional(c *Call, res *sip.Response) {
+	if res.StatusCode != sip.StatusRinging && res.StatusCode != sip.StatusSessionInProgress {
+		return
+	}
+	first := c.State() != StateRinging
+	c.setState(StateRinging)
+	if first {
+		ev := c.event(CallRinging)
+		ev.Code, ev.Reason = res.StatusCode, res.Reason
+		p.bus.Publish(ev)
+	}
+	if res.StatusCode == sip.StatusSessionInProgress && len(res.Body()) > 0 {
+		ev := c.event(CallEarly)
+		ev.Code, ev.Reason = res.StatusCode, res.Reason
+		p.bus.Publish(ev)
+	}
+}
+
+// talk waits until the call ends and says who ended it and why.
+func (p *Phone) talk(local, remote context.Context, maxDuration time.Duration) (by, reason string) {
+	var limit <-chan time.Time
+	if maxDuration > 0 {
+		t := time.NewTimer(maxDuration)
+		defer t.Stop()
+		limit = t.C
+	}
+	select {
+	case <-remote.Done():
+		return "remote", "remote hung up"
+	case <-local.Done():
+		return "local", "hung up"
+	case <-limit:
+		return "local", "maximum call duration reached"
+	}
+}
+
+func (p *Phone) hangupDialog(d interface{ Hangup(context.Context) error }) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := d.Hangup(ctx); err != nil {
+		p.log.Debug("hangup", "error", err)
+	}
+}
+
+// outgoingFailure classifies why an INVITE did not lead to a call.
+func outgoingFailure(c *Call, err error, ringTimedOut, cancelled bool) Event {
+	var dr *sipgo.ErrDialogResponse
+	if errors.As(err, &dr) && dr.Res != nil {
+		code := dr.Res.StatusCode
+		return endEvent(c, resultForCode(code), code, dr.Res.Reason)
+	}
+	var drv sipgo.ErrDialogResponse
+	if errors.As(err, &drv) && drv.Res != nil {
+		code := drv.Res.StatusCode
+		return endEvent(c, resultForCode(code), code, drv.Res.Reason)
+	}
+	switch {
+	case ringTimedOut:
+		return endEvent(c, ResultNoAnswer, sip.StatusRequestTerminated, "no answer within the ring timeout")
+	case cancelled:
+		return endEvent(c, ResultCancelled, sip.StatusRequestTerminated, "cancelled")
+	}
+	return endEvent(c, ResultFailed, 0, describeNetErr(err))
+}
+
+// resultForCode maps a final failure response of an outgoing call.
+func resultForCode(code int) Result {
+	switch code {
+	case sip.StatusBusyHere, 600:
+		return ResultBusy
+	case 603:
+		return ResultDeclined
+	case sip.StatusRequestTimeout, sip.StatusTemporarilyUnavailable:
+		return ResultNoAnswer
+	case sip.StatusRequestTerminated:
+		return ResultCancelled
+	}
+	return ResultFailed
+}
+
+func endEvent(c *Call, r Result, code int, reason string) Event {
+	ev := c.event(CallEnded)
+	ev.Result, ev.Code, ev.Reason = r, code, reason
+	return ev
+}
+
+func firstPositive(ds ...time.Duration) time.Duration {
+	for _, d := range ds {
+		if d > 0 {
+			return d
+		}
+	}
+	return 0
+}

@@ -1,0 +1,223 @@
+// Package phone is switchboard's SIP user agent on diago/sipgo: accounts,
+// registration, calls and their audio, and one typed event stream.
+package phone
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/emiago/diago"
+	"github.com/emiago/diago/media"
+
+	"github.com/switchboard/switchboard/config"
+)
+
+// Options configure a Phone. Zero values get sensible defaults.
+type Options struct {
+	Accounts    []config.Account
+	Codecs      []string      // PCMU, PCMA; default both, PCMU first
+	RingTimeout time.Duration // outgoing calls; default 30 s
+	MaxDuration time.Duration // 0 = unlimited
+	MaxCalls    int           // default 4
+	Keepalive   time.Duration // OPTIONS to the registrar between refreshes; default 30 s
+	Screening   Screening     // runs before an incoming call rings; nil = all ring
+	// AutoAnswer gives the audio of calls answered automatically (accounts with
+	// auto_answer = true). nil disables automatic answering.
+	AutoAnswer func(*Call) Media
+	Logger     *slog.Logger
+}
+
+// Phone runs every configured account. One Phone serves the console, the headless
+// commands and the control socket alike.
+type Phone struct {
+	opts  Options
+	log   *slog.Logger
+	bus   *Bus
+	lines []*line
+
+	ctx    context.Context // lifetime of the phone; calls derive from it
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu    sync.Mutex
+	calls map[string]*Call
+}
+
+// New prepares the accounts; nothing listens until Start.
+func New(opts Options) (*Phone, error) {
+	if len(opts.Accounts) == 0 {
+		return nil, errors.New("no account configured")
+	}
+	if opts.RingTimeout <= 0 {
+		opts.RingTimeout = 30 * time.Second
+	}
+	if opts.MaxCalls <= 0 {
+		opts.MaxCalls = 4
+	}
+	if opts.Keepalive == 0 {
+		opts.Keepalive = 30 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	codecs, err := mediaCodecs(opts.Codecs)
+	if err != nil {
+		return nil, err
+	}
+	p := &Phone{opts: opts, log: opts.Logger, bus: NewBus(), calls: map[string]*Call{}}
+	for _, acct := range opts.Accounts {
+		l, err := newLine(acct, codecs, opts.Logger)
+		if err != nil {
+			p.closeLines()
+			return nil, err
+		}
+		p.lines = append(p.lines, l)
+	}
+	return p, nil
+}
+
+// Subscribe returns a subscription to the event stream; subscribe before Start to
+// see the first registration events.
+func (p *Phone) Subscribe() *Subscription { return p.bus.Subscribe() }
+
+// Start listens on every account and starts registration where configured.
+func (p *Phone) Start(ctx context.Context) error {
+	p.ctx, p.cancel = context.WithCancel(ctx)
+	for _, l := range p.lines {
+		if err := l.serve(p.ctx, func(d *diago.DialogServerSession) { p.handleIncoming(l, d) }); err != nil {
+			p.cancel()
+			return err
+		}
+	}
+	for _, l := range p.lines {
+		if !l.acct.Register || l.acct.Registrar == "" {
+			continue
+		}
+		r := newRegistrar(l, p.bus.Publish)
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			r.run(p.ctx, p.opts.Keepalive)
+		}()
+	}
+	return nil
+}
+
+// RegisterOnce registers an account once and removes the binding again: the
+// `register` command's check that credentials and registrar work.
+func (p *Phone) RegisterOnce(ctx context.Context, account string) (time.Duration, error) {
+	l, err := p.line(account)
+	if err != nil {
+		return 0, err
+	}
+	if l.acct.Registrar == "" {
+		return 0, fmt.Errorf("account %s has no registrar", l.acct.Name)
+	}
+	r := newRegistrar(l, p.bus.Publish)
+	granted, err := r.register(ctx, l.acct.Expires.Duration)
+	if err != nil {
+		r.publishFailure(err)
+		return 0, err
+	}
+	p.bus.Publish(Event{Kind: RegOK, Account: l.acct.Name, Registrar: l.registrarAddr(), Expires: int(granted / time.Second)})
+	r.unregister()
+	return granted, nil
+}
+
+// Close hangs up every call, removes our registrations and stops listening.
+func (p *Phone) Close() {
+	if p.cancel != nil {
+		p.cancel()
+	}
+	p.wg.Wait()
+	p.closeLines()
+	p.bus.Close()
+}
+
+func (p *Phone) closeLines() {
+	for _, l := range p.lines {
+		if err := l.close(); err != nil {
+			p.log.Debug("close account", "account", l.acct.Name, "error", err)
+		}
+	}
+}
+
+// Call returns an ongoing call by id.
+func (p *Phone) Call(id string) (*Call, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, ok := p.calls[id]
+	return c, ok
+}
+
+// Calls returns the ongoing calls.
+func (p *Phone) Calls() []*Call {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]*Call, 0, len(p.calls))
+	for _, c := range p.calls {
+		out = append(out, c)
+	}
+	return out
+}
+
+// Accounts returns the names of the configured accounts in order.
+func (p *Phone) Accounts() []string {
+	names := make([]string, len(p.lines))
+	for i, l := range p.lines {
+		names[i] = l.acct.Name
+	}
+	return names
+}
+
+func (p *Phone) line(name string) (*line, error) {
+	if name == "" {
+		return p.lines[0], nil
+	}
+	for _, l := range p.lines {
+		if l.acct.Name == name {
+			return l, nil
+		}
+	}
+	return nil, fmt.Errorf("no account named %q (have %v)", name, p.Accounts())
+}
+
+func (p *Phone) track(c *Call) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.calls[c.ID] = c
+}
+
+func (p *Phone) forget(c *Call) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.calls, c.ID)
+}
+
+func (p *Phone) activeCalls() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.calls)
+}
+
+func mediaCodecs(names []string) ([]media.Codec, error) {
+	if len(names) == 0 {
+		names = []string{"PCMU", "PCMA"}
+	}
+	out := make([]media.Codec, 0, len(names)+1)
+	for _, n := range names {
+		switch n {
+		case "PCMU":
+			out = append(out, media.CodecAudioUlaw)
+		case "PCMA":
+			out = append(out, media.CodecAudioAlaw)
+		default:
+			return nil, fmt.Errorf("codec %q is not supported (PCMU, PCMA)", n)
+		}
+	}
+	return append(out, media.CodecTelephoneEvent8000), nil
+}
