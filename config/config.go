@@ -1,0 +1,130 @@
+// Package config loads, defaults and validates switchboard's TOML
+// configuration file. Every problem found in a file is reported with the
+// file name, line number and TOML path of the offending key, so that users
+// can fix typos without guessing.
+package config
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// Config is the effective configuration of the phone.
+type Config struct {
+	Path      string    `toml:"-"`         // file it was loaded from ("" = built-in defaults)
+	Operator  string    `toml:"operator"`  // current operator name (optional)
+	LogFile   string    `toml:"log_file"`  // default: $XDG_STATE_HOME/switchboard/switchboard.log
+	LogLevel  string    `toml:"log_level"` // debug|info|warn|error, default info
+	Database  string    `toml:"database"`  // SQLite path, default $XDG_DATA_HOME/switchboard/switchboard.db
+	Calls     Calls     `toml:"calls"`
+	Audio     Audio     `toml:"audio"`
+	Screening Screening `toml:"screening"`
+	Accounts  []Account `toml:"accounts"`
+}
+
+// Calls limits how calls are handled.
+type Calls struct {
+	RingTimeout Duration `toml:"ring_timeout"` // default 30s
+	MaxDuration Duration `toml:"max_duration"` // 0 = unlimited
+	MaxCalls    int      `toml:"max_calls"`    // default 4
+}
+
+// Audio selects the audio backend and the codecs offered in SDP.
+type Audio struct {
+	Backend string   `toml:"backend"` // "file"|"null"|"portaudio"; default "null"
+	Codecs  []string `toml:"codecs"`  // default ["PCMU","PCMA"]; allowed PCMU, PCMA
+}
+
+// Screening decides which callers never reach the operator.
+type Screening struct {
+	Blocked []string `toml:"blocked"` // numbers rejected with 603 before ringing
+}
+
+// Account is one SIP identity.
+type Account struct {
+	Name          string   `toml:"name"`
+	User          string   `toml:"user"`
+	Password      string   `toml:"password"`
+	PasswordEnv   string   `toml:"password_env"` // name of the env var holding the password
+	Domain        string   `toml:"domain"`       // default: registrar host, else listen host
+	Registrar     string   `toml:"registrar"`    // host:port, empty = no registration
+	Transport     string   `toml:"transport"`    // udp|tcp|tls, default udp
+	Listen        string   `toml:"listen"`       // local host:port, default 127.0.0.1:5060 (tls: 5061)
+	Register      bool     `toml:"register"`
+	AutoAnswer    bool     `toml:"auto_answer"`
+	DisplayName   string   `toml:"display_name"`
+	Expires       Duration `toml:"expires"`        // registration expiry asked for, default 300s, min 10s
+	RetryInterval Duration `toml:"retry_interval"` // back-off base after a failed registration, default 5s
+	Keepalive     Duration `toml:"keepalive"`      // OPTIONS to the registrar between refreshes, default 30s; "0s" = off
+	TLS           TLS      `toml:"tls"`
+}
+
+// TLS holds options that only apply to accounts with transport "tls".
+type TLS struct {
+	CAFile             string `toml:"ca_file"`
+	InsecureSkipVerify bool   `toml:"insecure_skip_verify"`
+	ServerName         string `toml:"server_name"`
+}
+
+// Duration is a time.Duration written in TOML as a string such as "30s" or "2m".
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration string ("30s", "2m", "1h30m").
+func (d *Duration) UnmarshalText(text []byte) error {
+	parsed, err := time.ParseDuration(string(text))
+	if err != nil {
+		return fmt.Errorf("invalid duration %q (use e.g. \"30s\" or \"2m\"): %w", text, err)
+	}
+	d.Duration = parsed
+	return nil
+}
+
+// MarshalText writes the duration in its shortest readable form ("5m", not "5m0s").
+func (d Duration) MarshalText() ([]byte, error) {
+	text := d.Duration.String()
+	if strings.HasSuffix(text, "m0s") {
+		text = strings.TrimSuffix(text, "0s")
+	}
+	if strings.HasSuffix(text, "h0m") {
+		text = strings.TrimSuffix(text, "0m")
+	}
+	return []byte(text), nil
+}
+
+// Secret returns the account's password: the inline password, or the value
+// of the environment variable named by PasswordEnv. An account with neither
+// has no password and gets "", nil. The error names the variable but never
+// contains a secret.
+func (a Account) Secret() (string, error) {
+	if a.Password != "" {
+		return a.Password, nil
+	}
+	if a.PasswordEnv == "" {
+		return "", nil
+	}
+	value := os.Getenv(a.PasswordEnv)
+	if value == "" {
+		return "", fmt.Errorf("config: account %q: environment variable %s (password_env) is not set or empty", a.Name, a.PasswordEnv)
+	}
+	return value, nil
+}
+
+// Account returns the account with the given name; "" selects the first one.
+func (c *Config) Account(name string) (*Account, error) {
+	if len(c.Accounts) == 0 {
+		return nil, fmt.Errorf("config: no accounts configured")
+	}
+	if name == "" {
+		return &c.Accounts[0], nil
+	}
+	names := make([]string, 0, len(c.Accounts))
+	for i := range c.Accounts {
+		if c.Accounts[i].Name == name {
+			return &c.Accounts[i], nil
+		}
+		names = append(names, c.Accounts[i].Name)
+	}
+	return nil, fmt.Errorf("config: no account named %q (known accounts: %s)", name, strings.Join(names, ", "))
+}

@@ -1,0 +1,253 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const minExpires = 10 * time.Second
+
+// validator collects problems about a decoded, defaulted config. Messages
+// never include password values.
+type validator struct {
+	file     string
+	keys     keyIndex
+	problems []Problem
+}
+
+// report records a problem about path, pointing at the line where path was
+// set or, if it was not written in the file, at its enclosing table.
+func (v *validator) report(path, format string, args ...any) {
+	v.reportAt(path, path, format, args...)
+}
+
+// reportAt is report for problems about a key that is missing: the line
+// comes from linePath, the key that makes the missing one necessary.
+func (v *validator) reportAt(linePath, path, format string, args ...any) {
+	v.problems = append(v.problems, Problem{
+		File:    v.file,
+		Line:    v.keys.nearestLine(linePath),
+		Field:   path,
+		Message: fmt.Sprintf(format, args...),
+	})
+}
+
+// validate checks the meaning of values whose TOML types are already known
+// to be right, and normalizes registrar addresses and default domains.
+func validate(cfg *Config, keys keyIndex) []Problem {
+	v := &validator{file: cfg.Path, keys: keys}
+	v.checkLogLevel(cfg.LogLevel)
+	v.checkCalls(cfg.Calls)
+	v.checkAudio(cfg.Audio)
+	v.checkScreening(cfg.Screening)
+	v.checkAccounts(cfg.Accounts)
+	sort.SliceStable(v.problems, func(i, j int) bool { return v.problems[i].Line < v.problems[j].Line })
+	return v.problems
+}
+
+func (v *validator) checkLogLevel(level string) {
+	switch level {
+	case "debug", "info", "warn", "error":
+	default:
+		v.report("log_level", "unknown log level %q (use debug, info, warn or error)", level)
+	}
+}
+
+func (v *validator) checkCalls(calls Calls) {
+	if calls.RingTimeout.Duration <= 0 {
+		v.report("calls.ring_timeout", "must be positive")
+	}
+	if calls.MaxDuration.Duration < 0 {
+		v.report("calls.max_duration", "must not be negative (use \"0s\" for unlimited)")
+	}
+	if calls.MaxCalls < 1 {
+		v.report("calls.max_calls", "must be at least 1, got %d", calls.MaxCalls)
+	}
+}
+
+func (v *validator) checkAudio(audio Audio) {
+	switch audio.Backend {
+	case "null", "file", "portaudio":
+	default:
+		v.report("audio.backend", "unknown backend %q (use null, file or portaudio)", audio.Backend)
+	}
+	if len(audio.Codecs) == 0 {
+		v.report("audio.codecs", "must list at least one codec (PCMU or PCMA)")
+	}
+	seen := make(map[string]bool)
+	for i, codec := range audio.Codecs {
+		path := elementPath("audio.codecs", i)
+		switch {
+		case codec != "PCMU" && codec != "PCMA":
+			v.report(path, "unknown codec %q (supported: PCMU, PCMA)", codec)
+		case seen[codec]:
+			v.report(path, "codec %q is listed twice", codec)
+		}
+		seen[codec] = true
+	}
+}
+
+func (v *validator) checkScreening(screening Screening) {
+	for i, number := range screening.Blocked {
+		if strings.TrimSpace(number) == "" {
+			v.report(elementPath("screening.blocked", i), "must not be empty")
+		}
+	}
+}
+
+func (v *validator) checkAccounts(accounts []Account) {
+	firstWithName := make(map[string]int)
+	for i := range accounts {
+		path := elementPath("accounts", i)
+		account := &accounts[i]
+		if account.Name == "" {
+			v.report(path+".name", "every account needs a non-empty name")
+		} else if first, dup := firstWithName[account.Name]; dup {
+			v.report(path+".name", "duplicate account name %q (also used by accounts[%d])", account.Name, first)
+		} else {
+			firstWithName[account.Name] = i
+		}
+		v.checkAccount(path, account)
+	}
+}
+
+func (v *validator) checkAccount(path string, account *Account) {
+	if account.User == "" {
+		v.report(path+".user", "missing user (the SIP user name of this account)")
+	}
+	if account.Password != "" && account.PasswordEnv != "" {
+		v.report(path+".password_env", "set either password or password_env, not both")
+	}
+	if account.PasswordEnv != "" && !isEnvVarName(account.PasswordEnv) {
+		v.report(path+".password_env", "%q is not a valid environment variable name", account.PasswordEnv)
+	}
+	transportOK := true
+	switch account.Transport {
+	case "udp", "tcp", "tls":
+	default:
+		transportOK = false
+		v.report(path+".transport", "unknown transport %q (use udp, tcp or tls)", account.Transport)
+	}
+	listenHost, listenErr := checkHostPort(account.Listen)
+	if listenErr != nil {
+		v.report(path+".listen", "%v", listenErr)
+	}
+	registrarHost := ""
+	if account.Registrar != "" && transportOK {
+		normalized, err := normalizeRegistrar(account.Registrar, defaultPort(account.Transport))
+		if err != nil {
+			v.report(path+".registrar", "%v", err)
+		} else {
+			account.Registrar = normalized
+			registrarHost, _, _ = net.SplitHostPort(normalized)
+		}
+	}
+	if account.Register && account.Registrar == "" {
+		v.reportAt(path+".register", path+".registrar", "register = true needs a registrar (host:port)")
+	}
+	if account.Domain == "" {
+		// The SIP domain is usually the registrar's; without one, the
+		// address we listen on is the only sensible identity.
+		if registrarHost != "" {
+			account.Domain = registrarHost
+		} else if listenErr == nil {
+			account.Domain = listenHost
+		}
+	}
+	if account.Expires.Duration < minExpires {
+		v.report(path+".expires", "must be at least %s, got %s", minExpires, account.Expires.Duration)
+	}
+	if account.Keepalive.Duration < 0 {
+		v.report(path+".keepalive", "must not be negative")
+	}
+	if account.RetryInterval.Duration <= 0 {
+		v.report(path+".retry_interval", "must be positive")
+	}
+	v.checkTLS(path, account)
+}
+
+// checkTLS rejects TLS options on non-TLS accounts: they would be silently
+// ignored, which usually means the transport line is wrong.
+func (v *validator) checkTLS(path string, account *Account) {
+	tls := account.TLS
+	if account.Transport != "tls" {
+		if tls.CAFile != "" || tls.InsecureSkipVerify || tls.ServerName != "" {
+			v.report(path+".tls", "tls options are set but transport is %q; set transport = \"tls\" or remove them", account.Transport)
+		}
+		return
+	}
+	if tls.CAFile != "" {
+		if _, err := os.Stat(tls.CAFile); err != nil {
+			v.report(path+".tls.ca_file", "cannot read CA file: %v", err)
+		}
+	}
+}
+
+// checkHostPort accepts "host:port" with a numeric port 1..65535.
+func checkHostPort(address string) (host string, err error) {
+	host, port, err := net.SplitHostPort(address)
+	if err != nil || host == "" {
+		return "", fmt.Errorf("%q is not host:port (e.g. \"127.0.0.1:5060\")", address)
+	}
+	if err := checkPort(port); err != nil {
+		return "", fmt.Errorf("%q: %w", address, err)
+	}
+	if !isHostName(host) {
+		return "", fmt.Errorf("%q: invalid host %q", address, host)
+	}
+	return host, nil
+}
+
+// normalizeRegistrar adds the transport's default port when it is missing.
+func normalizeRegistrar(address string, port int) (string, error) {
+	if _, _, err := net.SplitHostPort(address); err == nil {
+		if _, err := checkHostPort(address); err != nil {
+			return "", err
+		}
+		return address, nil
+	}
+	host := address
+	if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		host = host[1 : len(host)-1]
+	}
+	if host == "" || !isHostName(host) || strings.Contains(address, ":") && !strings.HasPrefix(address, "[") {
+		return "", fmt.Errorf("%q is not host or host:port (e.g. \"sip.example.com:5060\")", address)
+	}
+	return net.JoinHostPort(host, strconv.Itoa(port)), nil
+}
+
+func checkPort(port string) error {
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("port %q must be a number from 1 to 65535", port)
+	}
+	return nil
+}
+
+// isHostName accepts DNS names and IPv4/IPv6 literals (IPv6 zone included).
+func isHostName(host string) bool {
+	if host == "" {
+		return false
+	}
+	for _, r := range host {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(".-_:%", r)) {
+			return false
+		}
+	}
+	return true
+}
+
+func isEnvVarName(name string) bool {
+	for i, r := range name {
+		letter := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '_'
+		if !letter && !(i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return name != ""
+}
