@@ -80,6 +80,6 @@ type Event struct {
 	TalkMS int64 `json:"talk_ms,omitempty"`
 
 	Registrar string `json:"registrar,omitempty"`
-	Expires   int    `json:"expires,omitempty"`  // seconds granted by the registrar
+	Expires   int    `json:"expires,omitempty"` // seconds granted by the registrar
 	RetryInMS int64  `json:"retry_in_ms,omitempty"`
 }

@@ -39,8 +39,11 @@ func (p *Phone) Dial(ctx context.Context, account, target string, opts DialOptio
 	c.LocalURI = aor.String()
 	callCtx, cancel := context.WithCancel(p.ctx)
 	c.hangup = cancel
+	if !p.enter() {
+		cancel()
+		return nil, errors.New("cannot dial: the phone is closing")
+	}
 	p.track(c)
-	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
 		defer cancel()

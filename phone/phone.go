@@ -23,7 +23,6 @@ type Options struct {
 	RingTimeout time.Duration // outgoing calls; default 30 s
 	MaxDuration time.Duration // 0 = unlimited
 	MaxCalls    int           // default 4
-	Keepalive   time.Duration // OPTIONS to the registrar between refreshes; default 30 s
 	Screening   Screening     // runs before an incoming call rings; nil = all ring
 	// AutoAnswer gives the audio of calls answered automatically (accounts with
 	// auto_answer = true). nil disables automatic answering.
@@ -39,12 +38,15 @@ type Phone struct {
 	bus   *Bus
 	lines []*line
 
-	ctx    context.Context // lifetime of the phone; calls derive from it
+	ctx    context.Context // lifetime of calls and registrations
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	// The listeners outlive ctx: hang-ups and unregistration at exit still need them.
+	stopListening context.CancelFunc
+	wg            sync.WaitGroup // call and registration goroutines
 
-	mu    sync.Mutex
-	calls map[string]*Call
+	mu      sync.Mutex
+	closing bool
+	calls   map[string]*Call
 }
 
 // New prepares the accounts; nothing listens until Start.
@@ -57,9 +59,6 @@ func New(opts Options) (*Phone, error) {
 	}
 	if opts.MaxCalls <= 0 {
 		opts.MaxCalls = 4
-	}
-	if opts.Keepalive == 0 {
-		opts.Keepalive = 30 * time.Second
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -87,9 +86,20 @@ func (p *Phone) Subscribe() *Subscription { return p.bus.Subscribe() }
 // Start listens on every account and starts registration where configured.
 func (p *Phone) Start(ctx context.Context) error {
 	p.ctx, p.cancel = context.WithCancel(ctx)
+	listenCtx, stopListening := context.WithCancel(context.WithoutCancel(ctx))
+	p.stopListening = stopListening
 	for _, l := range p.lines {
-		if err := l.serve(p.ctx, func(d *diago.DialogServerSession) { p.handleIncoming(l, d) }); err != nil {
+		handle := func(d *diago.DialogServerSession) {
+			if !p.enter() {
+				p.respond(d, 503, "Service Unavailable")
+				return
+			}
+			defer p.wg.Done()
+			p.handleIncoming(l, d)
+		}
+		if err := l.serve(listenCtx, handle); err != nil {
 			p.cancel()
+			stopListening()
 			return err
 		}
 	}
@@ -98,10 +108,12 @@ func (p *Phone) Start(ctx context.Context) error {
 			continue
 		}
 		r := newRegistrar(l, p.bus.Publish)
-		p.wg.Add(1)
+		if !p.enter() {
+			break
+		}
 		go func() {
 			defer p.wg.Done()
-			r.run(p.ctx, p.opts.Keepalive)
+			r.run(p.ctx)
 		}()
 	}
 	return nil
@@ -130,12 +142,29 @@ func (p *Phone) RegisterOnce(ctx context.Context, account string) (time.Duration
 
 // Close hangs up every call, removes our registrations and stops listening.
 func (p *Phone) Close() {
+	p.mu.Lock()
+	p.closing = true
+	p.mu.Unlock()
 	if p.cancel != nil {
 		p.cancel()
 	}
 	p.wg.Wait()
+	if p.stopListening != nil {
+		p.stopListening()
+	}
 	p.closeLines()
 	p.bus.Close()
+}
+
+// enter registers a goroutine that Close must wait for; false once closing.
+func (p *Phone) enter() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closing {
+		return false
+	}
+	p.wg.Add(1)
+	return true
 }
 
 func (p *Phone) closeLines() {

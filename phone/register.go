@@ -135,7 +135,7 @@ func (r *registrar) keepalive(ctx context.Context) error {
 }
 
 // run keeps the binding until ctx ends, then removes our own Contact.
-func (r *registrar) run(ctx context.Context, keepaliveEvery time.Duration) {
+func (r *registrar) run(ctx context.Context) {
 	l := r.l
 	base := l.acct.RetryInterval.Duration
 	if base <= 0 {
@@ -161,7 +161,7 @@ func (r *registrar) run(ctx context.Context, keepaliveEvery time.Duration) {
 		retry = base
 		registered = true
 		r.publish(Event{Kind: RegOK, Account: l.acct.Name, Registrar: l.registrarAddr(), Expires: int(granted / time.Second)})
-		r.holdBinding(ctx, granted, keepaliveEvery)
+		r.holdBinding(ctx, granted, l.acct.Keepalive.Duration)
 	}
 	if registered {
 		r.unregister()

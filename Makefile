@@ -1,0 +1,50 @@
+# switchboard — `make run` and `make test` set up everything on a fresh Debian machine.
+
+GO      ?= go
+BIN     := bin/switchboard
+ARGS    ?=
+GOFLAGS_TEST ?= -race -count=1
+
+# System packages: what the product needs to build and run, and the real SIP and
+# audio peers the tests talk to (Kamailio, baresip, SIPp, sox, PulseAudio).
+RUN_PACKAGES  := ca-certificates portaudio19-dev pkg-config
+TEST_PACKAGES := $(RUN_PACKAGES) kamailio kamailio-extra-modules kamailio-tls-modules \
+	baresip sip-tester sipsak sox libsox-fmt-all netcat-openbsd openssl \
+	pulseaudio pulseaudio-utils alsa-utils libasound2-plugins
+
+.PHONY: all build run test test-short bench lint deps-run deps-test clean
+
+all: build
+
+deps-run:
+	@scripts/ensure-packages.sh $(RUN_PACKAGES)
+
+deps-test:
+	@scripts/ensure-packages.sh $(TEST_PACKAGES)
+
+build:
+	$(GO) build -trimpath -o $(BIN) ./cmd/switchboard
+
+## run: install what is missing, build, start switchboard (extra flags: make run ARGS="dial 1002")
+run: deps-run build
+	./$(BIN) $(ARGS)
+
+## test: install the test peers, then run every test against them (race detector on)
+test: deps-test
+	$(GO) vet ./...
+	SWITCHBOARD_REQUIRE_PEERS=1 $(GO) test $(GOFLAGS_TEST) -timeout 40m ./...
+
+## test-short: unit tests only, no peers needed
+test-short:
+	$(GO) test -short -count=1 ./...
+
+## bench: benchmarks with figures next to baresip's, measured in the same run
+bench: deps-test build
+	SWITCHBOARD_REQUIRE_PEERS=1 $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin
