@@ -87,7 +87,7 @@ func testConfig(t *testing.T, extra string, accts ...account) string {
 
 // sbProcess is a running switchboard whose output is collected line by line.
 type sbProcess struct {
-	t      *testing.T
+	t      testing.TB
 	cmd    *exec.Cmd
 	stderr bytes.Buffer
 	lines  chan string
@@ -98,7 +98,7 @@ type sbProcess struct {
 }
 
 // startSB runs switchboard in the background; it is killed at the end of the test.
-func startSB(t *testing.T, args ...string) *sbProcess {
+func startSB(t testing.TB, args ...string) *sbProcess {
 	t.Helper()
 	cmd := exec.Command(binaryPath, args...)
 	cmd.Env = isolatedEnv(t)
@@ -202,7 +202,7 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 }
 
 // isolatedEnv keeps the test away from the user's own configuration and data.
-func isolatedEnv(t *testing.T) []string {
+func isolatedEnv(t testing.TB) []string {
 	dir := t.TempDir()
 	env := []string{}
 	for _, kv := range os.Environ() {
@@ -302,7 +302,7 @@ func assertPeerHeard(t *testing.T, b *testpeer.Baresip, wantHz float64) {
 	t.Logf("baresip %s received %.0f Hz, RMS %.3f (sox)", b.User, freq, rms)
 }
 
-func ctxTimeout(t *testing.T, d time.Duration) context.Context {
+func ctxTimeout(t testing.TB, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
