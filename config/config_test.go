@@ -248,7 +248,10 @@ func TestLoadReportsAllProblems(t *testing.T) {
 	}
 	_, err = Load(path)
 	problems := problemsOf(t, err)
-	if len(problems) != 1 || problems[0].Line != 11 || problems[0].Field != "accounts[1].regsitrar" {
+	// The misspelt key comes first; the value problem it causes (no registrar)
+	// is reported after it.
+	if len(problems) != 2 || problems[0].Line != 11 || problems[0].Field != "accounts[1].regsitrar" ||
+		problems[1].Field != "accounts[1].registrar" || problems[1].File != path {
 		t.Errorf("problems = %v", problems)
 	}
 

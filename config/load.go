@@ -22,13 +22,14 @@ func Load(path string) (*Config, error) {
 }
 
 // parse does the work of Load on bytes already read: a syntax and schema
-// walk, decoding, defaults, then validation of the values' meaning. Each
-// stage only runs if the one before found nothing, because later stages
-// would mostly repeat earlier problems in a more confusing way.
+// walk, decoding, defaults, then validation of the values' meaning. A stage
+// runs only if the one before found nothing, because later stages would mostly
+// repeat earlier problems in a more confusing way — except that unknown keys
+// alone do not hide the problems of the values next to them.
 func parse(file string, data []byte) (*Config, error) {
 	keys, problems := scanDocument(file, data, configSchema())
 	if len(problems) > 0 {
-		return nil, &Error{Problems: problems}
+		return nil, &Error{Problems: append(problems, lenientValidate(file, data, keys)...)}
 	}
 	cfg := &Config{}
 	if problems := decode(file, data, keys, cfg); len(problems) > 0 {
@@ -79,4 +80,22 @@ func decodeProblem(file string, data []byte, keys keyIndex, err *toml.DecodeErro
 		field = strings.Join(err.Key(), ".")
 	}
 	return hideDetailsOnPasswordLine(data, Problem{File: file, Line: line, Field: field, Message: message}, "invalid value")
+}
+
+// lenientValidate decodes while ignoring unknown keys and returns the problems
+// of the values, so that one `config check` run shows a typo'd key and a bad
+// value together (the key problems first: they are often the cause). If the document does not decode, the scan's problems stand alone.
+func lenientValidate(file string, data []byte, keys keyIndex) (problems []Problem) {
+	defer func() {
+		if recover() != nil {
+			problems = nil
+		}
+	}()
+	cfg := &Config{}
+	if err := toml.NewDecoder(bytes.NewReader(data)).Decode(cfg); err != nil {
+		return nil
+	}
+	cfg.Path = file
+	applyDefaults(cfg, keys)
+	return validate(cfg, keys)
 }

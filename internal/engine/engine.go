@@ -29,10 +29,15 @@ type Engine struct {
 	done chan struct{}
 }
 
+// Source is where events come from: a *phone.Phone (or its *phone.Bus).
+type Source interface {
+	Subscribe() *phone.Subscription
+}
+
 // New subscribes to the phone at once, so that no event published after New
 // returns is missed; call it before Phone.Start.
-func New(p *phone.Phone, calls *history.Repo, log *slog.Logger) *Engine {
-	return &Engine{calls: calls, log: log, sub: p.Subscribe(), live: map[string]struct{}{}, done: make(chan struct{})}
+func New(src Source, calls *history.Repo, log *slog.Logger) *Engine {
+	return &Engine{calls: calls, log: log, sub: src.Subscribe(), live: map[string]struct{}{}, done: make(chan struct{})}
 }
 
 // Recover closes the calls a previous process left open (killed mid-call): they
