@@ -68,6 +68,8 @@ func openLog(cfg *config.Config) (*slog.Logger, func(), error) {
 	level := slog.LevelInfo
 	_ = level.UnmarshalText([]byte(strings.ToUpper(cfg.LogLevel)))
 	logger := slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: level}))
+	// sipgo's transport and transaction layers log through its package default;
+	// point it at our file so that nothing reaches the terminal.
 	sip.SetDefaultLogger(logger)
 	return logger, func() { _ = f.Close() }, nil
 }

@@ -221,3 +221,41 @@ func percentile(v []float64, p int) float64 {
 	i := (len(s)*p + 99) / 100
 	return s[max(0, min(len(s)-1, i-1))]
 }
+
+func TestInviteToOKPairsEachCall(t *testing.T) {
+	trace := `----------------------------------------------- 2026-11-23 09:50:12.847254
+UDP message sent (500 bytes):
+
+INVITE sip:1002@127.0.0.1:5080 SIP/2.0
+Call-ID: 1-1@127.0.0.1
+CSeq: 1 INVITE
+
+----------------------------------------------- 2026-11-23 09:50:12.848822
+UDP message received [332] bytes :
+
+SIP/2.0 180 Ringing
+Call-ID: 1-1@127.0.0.1
+CSeq: 1 INVITE
+
+----------------------------------------------- 2026-11-23 09:50:12.850836
+UDP message received [537] bytes :
+
+SIP/2.0 200 OK
+Call-ID: 1-1@127.0.0.1
+CSeq: 1 INVITE
+
+----------------------------------------------- 2026-11-23 09:50:12.900000
+UDP message received [200] bytes :
+
+SIP/2.0 200 OK
+Call-ID: 1-1@127.0.0.1
+CSeq: 2 BYE
+`
+	got, err := inviteToOK(strings.NewReader(trace))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0] < 3.58 || got[0] > 3.59 {
+		t.Errorf("setup times %v, want one of 3.582 ms", got)
+	}
+}
