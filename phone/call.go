@@ -166,8 +166,27 @@ func (c *Call) setState(s State) {
 	}
 }
 
-// startMedia attaches the audio once the call is answered.
+// startMedia attaches the audio once the call is answered; after early media the
+// pump already runs and only starts sending.
 func (c *Call) startMedia(ctx context.Context, dm *diago.DialogMedia, m Media) error {
+	c.mu.Lock()
+	early := c.pump
+	c.mu.Unlock()
+	if early != nil {
+		early.startSending()
+		return nil
+	}
+	if err := c.startEarlyMedia(ctx, dm, m); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pump.startSending()
+	return nil
+}
+
+// startEarlyMedia starts receiving (and recording) without sending.
+func (c *Call) startEarlyMedia(ctx context.Context, dm *diago.DialogMedia, m Media) error {
 	pump, err := startMedia(ctx, dm, m, func(d rune) {
 		ev := c.event(CallDTMF)
 		ev.Digit = string(d)

@@ -34,6 +34,9 @@ type mediaPump struct {
 	reader   io.Reader
 	recorder *audio.Recorder
 	dtmf     chan rune
+	sending  chan struct{} // closed when the call is answered: early media only receives
+	quit     chan struct{} // closed by stop: a call that ends unanswered releases the sender
+	gateOnce sync.Once
 	wg       sync.WaitGroup
 }
 
@@ -55,7 +58,7 @@ func startMedia(ctx context.Context, dm *diago.DialogMedia, m Media, onDTMF func
 	// diago calls the DTMF callback from the reading goroutine; a nil one panics.
 	dr.OnDTMF(func(r rune) error { onDTMF(r); return nil })
 
-	p := &mediaPump{codec: codec, writer: dw, reader: reader, dtmf: make(chan rune, 64)}
+	p := &mediaPump{codec: codec, writer: dw, reader: reader, dtmf: make(chan rune, 64), sending: make(chan struct{}), quit: make(chan struct{})}
 	if m.RecordPath != "" {
 		if p.recorder, err = audio.NewRecorder(m.RecordPath, codec.Rate); err != nil {
 			return nil, fmt.Errorf("start recording: %w", err)
@@ -74,8 +77,18 @@ func startMedia(ctx context.Context, dm *diago.DialogMedia, m Media, onDTMF func
 	return p, nil
 }
 
+// startSending lets the sending goroutine go (at the answer).
+func (p *mediaPump) startSending() { p.gateOnce.Do(func() { close(p.sending) }) }
+
 func (p *mediaPump) send(ctx context.Context, src audio.Source) {
 	defer p.wg.Done()
+	select {
+	case <-p.sending:
+	case <-p.quit:
+		return
+	case <-ctx.Done():
+		return
+	}
 	pcm := make([]int16, p.codec.FrameSamples())
 	payload := make([]byte, len(pcm)*2) // G.711 needs one byte per sample; room to spare
 	for ctx.Err() == nil {
@@ -85,6 +98,8 @@ func (p *mediaPump) send(ctx context.Context, src audio.Source) {
 				return
 			}
 			continue
+		case <-p.quit:
+			return
 		default:
 		}
 		if err := src.ReadFrame(pcm); err != nil {
@@ -148,6 +163,7 @@ func (p *mediaPump) sendDTMF(digits string) error {
 
 // stop waits for both directions to finish and closes the recording.
 func (p *mediaPump) stop() error {
+	close(p.quit)
 	p.wg.Wait()
 	if p.recorder != nil {
 		return p.recorder.Close()

@@ -71,15 +71,21 @@ func (p *Phone) runOutgoing(ctx context.Context, l *line, c *Call, uri sip.Uri, 
 
 	ringTimeout := firstPositive(opts.RingTimeout, p.opts.RingTimeout)
 	ringCtx, ringCancel := context.WithTimeout(ctx, ringTimeout)
+	onResponse := func(res *sip.Response) error { p.onProvisional(c, res); return nil }
 	err = d.Invite(ringCtx, diago.InviteClientOptions{
 		Username: l.acct.User, Password: l.password,
-		Headers:    []sip.Header{from},
-		OnResponse: func(res *sip.Response) error { p.onProvisional(c, res); return nil },
+		Headers:          []sip.Header{from},
+		OnResponse:       onResponse,
+		EarlyMediaDetect: true,
 	})
+	if errors.Is(err, diago.ErrClientEarlyMedia) {
+		err = p.earlyMedia(ringCtx, ctx, c, d, opts.Media, sipgo.AnswerOptions{
+			Username: l.acct.User, Password: l.password, OnResponse: onResponse})
+	}
 	ringTimedOut := errors.Is(ringCtx.Err(), context.DeadlineExceeded)
 	ringCancel()
 	if err != nil {
-		c.finish(nil, outgoingFailure(c, err, ringTimedOut, ctx.Err() != nil))
+		c.finish(&d.DialogMedia, outgoingFailure(c, err, ringTimedOut, ctx.Err() != nil))
 		return
 	}
 	if err := d.Ack(ctx); err != nil {
@@ -106,7 +112,7 @@ func (p *Phone) runOutgoing(ctx context.Context, l *line, c *Call, uri sip.Uri, 
 	c.finish(&d.DialogMedia, ev)
 }
 
-// onProvisional publishes ringing once, and early media when a 183 carries SDP.
+// onProvisional publishes ringing once.
 func (p *Phone) onProvisional(c *Call, res *sip.Response) {
 	if res.StatusCode != sip.StatusRinging && res.StatusCode != sip.StatusSessionInProgress {
 		return
@@ -118,11 +124,19 @@ func (p *Phone) onProvisional(c *Call, res *sip.Response) {
 		ev.Code, ev.Reason = res.StatusCode, res.Reason
 		p.bus.Publish(ev)
 	}
-	if res.StatusCode == sip.StatusSessionInProgress && len(res.Body()) > 0 {
-		ev := c.event(CallEarly)
-		ev.Code, ev.Reason = res.StatusCode, res.Reason
-		p.bus.Publish(ev)
+}
+
+// earlyMedia handles a 183 with SDP: what the far end plays before it answers
+// (ringback, announcements) reaches the sink and the recording; nothing is sent
+// until the answer. Then it waits for the final response as Invite would.
+func (p *Phone) earlyMedia(ringCtx, callCtx context.Context, c *Call, d *diago.DialogClientSession, m Media, opts sipgo.AnswerOptions) error {
+	ev := c.event(CallEarly)
+	ev.Code, ev.Reason = sip.StatusSessionInProgress, "Session Progress"
+	p.bus.Publish(ev)
+	if err := c.startEarlyMedia(callCtx, &d.DialogMedia, m); err != nil {
+		p.log.Warn("early media not played", "call", c.ID, "error", err)
 	}
+	return d.WaitAnswer(ringCtx, opts)
 }
 
 // talk waits until the call ends and says who ended it and why.

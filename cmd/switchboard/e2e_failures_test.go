@@ -2,10 +2,14 @@ package main
 
 import (
 	"fmt"
+	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/switchboard/switchboard/audio"
 	"github.com/switchboard/switchboard/internal/testpeer"
 )
 
@@ -112,5 +116,40 @@ func TestBlockedNumberNeverRings(t *testing.T) {
 	evs := parseEvents(t, sb.output())
 	if len(evs) != 1 || evs[0].Event != "call.ended" || evs[0].Result != "blacklisted" || evs[0].Code != 603 {
 		t.Errorf("events %+v, want only call.ended blacklisted 603 (no call.incoming)", evs)
+	}
+}
+
+// A 183 with SDP: what the far end plays before answering is heard (and recorded)
+// before the answer, and the call then goes on normally.
+func TestEarlyMediaIsHeardBeforeTheAnswer(t *testing.T) {
+	requirePeers(t, "sipp", "sox")
+	wav := filepath.Join(t.TempDir(), "ringback.wav")
+	if out, err := exec.Command("sox", "-n", "-r", "8000", "-c", "1", "-e", "u-law", wav, "synth", "5", "sine", "600", "vol", "0.5").CombinedOutput(); err != nil {
+		t.Fatalf("sox: %v %s", err, out)
+	}
+	addr, sipp := sippServer(t, "early.xml", uasEarlyMediaXML(wav))
+	rec := filepath.Join(t.TempDir(), "early.wav")
+	code, evs := dialOutcome(t, "sip:1002@"+addr, "--record", rec, "--hangup-after", "1s",
+		"--play", toneWAV(t, 440, 8000, 5*time.Second))
+	if code != exitOK {
+		t.Fatalf("exit %d: %+v", code, evs)
+	}
+	kinds := eventKinds(evs)
+	if !slices.Equal(kinds, []string{"call.outgoing", "call.ringing", "call.early_media", "call.answered", "call.ended"}) {
+		t.Errorf("events %v", kinds)
+	}
+	rate, ch, err := readChannels(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Before the answer (first second): the far end's 600 Hz on the right, nothing
+	// sent on the left.
+	before := rate * 11 / 10
+	assertTone(t, "early media (right, before answer)", ch[1][:before], rate, 600)
+	if rms := audio.RMS(ch[0][rate/2 : before]); rms > 0.01 {
+		t.Errorf("we sent audio (RMS %.3f) before the call was answered", rms)
+	}
+	if res := <-sipp; res.ExitCode != 0 {
+		t.Errorf("SIPp scenario failed (exit %d)\n%s", res.ExitCode, res.Stderr)
 	}
 }
