@@ -21,8 +21,20 @@ func TestDialBaresipThroughKamailio(t *testing.T) {
 	k := testpeer.StartKamailio(t, testpeer.KamailioOptions{})
 	far := testpeer.StartBaresip(t, testpeer.BaresipOptions{User: "1002", Password: "secret1002",
 		Registrar: k.Addr("udp"), AutoAnswer: true, ToneHz: 1000})
-	cfg := testConfig(t, "", account{Name: "desk", User: "1001", Password: "secret1001",
-		Registrar: k.Addr("udp"), Listen: listenAddr(t, "udp")})
+	// Kamailio relays our UDP, TCP or TLS leg to baresip's UDP one.
+	for _, transport := range []string{"udp", "tcp", "tls"} {
+		t.Run(transport, func(t *testing.T) { dialBaresip(t, k, far, transport) })
+	}
+}
+
+func dialBaresip(t *testing.T, k *testpeer.Kamailio, far *testpeer.Baresip, transport string) {
+	network := map[string]string{"udp": "udp", "tcp": "tcp", "tls": "tcp"}[transport]
+	acct := account{Name: "desk", User: "1001", Password: "secret1001", Registrar: k.Addr(transport),
+		Transport: transport, Listen: listenAddr(t, network)}
+	if transport == "tls" {
+		acct.CAFile = k.CAFile
+	}
+	cfg := testConfig(t, "", acct)
 	rec := filepath.Join(t.TempDir(), "call.wav")
 
 	code, out, errText := runSB(t, 30*time.Second, "--config", cfg, "dial", "1002",
@@ -56,8 +68,21 @@ func TestBaresipCallsUs(t *testing.T) {
 	k := testpeer.StartKamailio(t, testpeer.KamailioOptions{})
 	caller := testpeer.StartBaresip(t, testpeer.BaresipOptions{User: "1003", Password: "secret1003",
 		Registrar: k.Addr("udp"), ToneHz: 700})
-	cfg := testConfig(t, "", account{Name: "desk", User: "1001", Password: "secret1001",
-		Registrar: k.Addr("udp"), Listen: listenAddr(t, "udp"), Register: true})
+	// Registered over UDP, TCP or TLS: Kamailio delivers the call to our Contact
+	// on the same transport.
+	for _, transport := range []string{"udp", "tcp", "tls"} {
+		t.Run(transport, func(t *testing.T) { receiveFromBaresip(t, k, caller, transport) })
+	}
+}
+
+func receiveFromBaresip(t *testing.T, k *testpeer.Kamailio, caller *testpeer.Baresip, transport string) {
+	network := map[string]string{"udp": "udp", "tcp": "tcp", "tls": "tcp"}[transport]
+	acct := account{Name: "desk", User: "1001", Password: "secret1001", Registrar: k.Addr(transport),
+		Transport: transport, Listen: listenAddr(t, network), Register: true}
+	if transport == "tls" {
+		acct.CAFile = k.CAFile
+	}
+	cfg := testConfig(t, "", acct)
 	rec := filepath.Join(t.TempDir(), "in.wav")
 
 	sb := startSB(t, "--config", cfg, "answer", "--play", toneWAV(t, 440, 8000, 10*time.Second),
