@@ -85,23 +85,7 @@ func (p *Phone) handleIncoming(l *line, d *diago.DialogServerSession) {
 		c.finish(&d.DialogMedia, endEvent(c, ResultFailed, 0, "answer failed: "+err.Error()))
 		return
 	}
-	c.setState(StateActive)
-	if err := c.startMedia(callCtx, &d.DialogMedia, dec.media); err != nil {
-		p.hangupDialog(d)
-		c.finish(&d.DialogMedia, endEvent(c, ResultFailed, 0, "media: "+err.Error()))
-		return
-	}
-	ans := c.event(CallAnswered)
-	ans.Code, ans.Codec, ans.Recording = sip.StatusOK, c.codec, c.recording
-	p.bus.Publish(ans)
-
-	by, reason := p.talk(callCtx, d.Context(), p.opts.MaxDuration)
-	if by == "local" {
-		p.hangupDialog(d)
-	}
-	ev := endEvent(c, ResultAnswered, 0, reason)
-	ev.HangupBy = by
-	c.finish(&d.DialogMedia, ev)
+	p.converse(callCtx, c, d, dec.media, p.opts.MaxDuration)
 }
 
 // awaitDecision waits while the call rings. It returns the operator's decision, or

@@ -92,24 +92,7 @@ func (p *Phone) runOutgoing(ctx context.Context, l *line, c *Call, uri sip.Uri, 
 		c.finish(&d.DialogMedia, endEvent(c, ResultFailed, 0, "ACK failed: "+err.Error()))
 		return
 	}
-	c.setState(StateActive)
-	if err := c.startMedia(ctx, &d.DialogMedia, opts.Media); err != nil {
-		p.hangupDialog(d)
-		c.finish(&d.DialogMedia, endEvent(c, ResultFailed, 0, "media: "+err.Error()))
-		return
-	}
-	ans := c.event(CallAnswered)
-	ans.Code = sip.StatusOK
-	ans.Codec, ans.Recording = c.codec, c.recording
-	p.bus.Publish(ans)
-
-	by, reason := p.talk(ctx, d.Context(), firstPositive(opts.MaxDuration, p.opts.MaxDuration))
-	if by == "local" {
-		p.hangupDialog(d)
-	}
-	ev := endEvent(c, ResultAnswered, 0, reason)
-	ev.HangupBy = by
-	c.finish(&d.DialogMedia, ev)
+	p.converse(ctx, c, d, opts.Media, firstPositive(opts.MaxDuration, p.opts.MaxDuration))
 }
 
 // onProvisional publishes ringing once.
@@ -137,32 +120,6 @@ func (p *Phone) earlyMedia(ringCtx, callCtx context.Context, c *Call, d *diago.D
 		p.log.Warn("early media not played", "call", c.ID, "error", err)
 	}
 	return d.WaitAnswer(ringCtx, opts)
-}
-
-// talk waits until the call ends and says who ended it and why.
-func (p *Phone) talk(local, remote context.Context, maxDuration time.Duration) (by, reason string) {
-	var limit <-chan time.Time
-	if maxDuration > 0 {
-		t := time.NewTimer(maxDuration)
-		defer t.Stop()
-		limit = t.C
-	}
-	select {
-	case <-remote.Done():
-		return "remote", "remote hung up"
-	case <-local.Done():
-		return "local", "hung up"
-	case <-limit:
-		return "local", "maximum call duration reached"
-	}
-}
-
-func (p *Phone) hangupDialog(d interface{ Hangup(context.Context) error }) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := d.Hangup(ctx); err != nil {
-		p.log.Debug("hangup", "error", err)
-	}
 }
 
 // outgoingFailure classifies why an INVITE did not lead to a call.

@@ -11,11 +11,9 @@ import (
 )
 
 type answerFlags struct {
-	account, listen, play, record string
-	calls, reject                 int
-	answerDelay, hangupAfter      time.Duration
-	timeout                       time.Duration
-	asJSON                        bool
+	callFlags
+	calls, reject        int
+	answerDelay, timeout time.Duration
 }
 
 func (a *app) answerCommand() *cobra.Command {
@@ -36,16 +34,11 @@ CODE) and exits when they have all ended.
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.account, "account", "", "account name (default: the first account)")
-	fl.StringVar(&f.listen, "listen", "", "local host:port to use instead of the account's listen address")
+	f.callFlags.register(fl, "; later calls get -2, -3 …")
 	fl.IntVar(&f.calls, "calls", 1, "number of incoming calls to handle before exiting")
-	fl.StringVar(&f.play, "play", "", "WAV file to send into each call")
-	fl.StringVar(&f.record, "record", "", "stereo WAV of each call (left = sent, right = received); later calls get -2, -3 …")
 	fl.DurationVar(&f.answerDelay, "answer-delay", 0, "let the call ring this long before answering")
-	fl.DurationVar(&f.hangupAfter, "hangup-after", 0, "hang up this long after answering (0 = wait for the caller)")
 	fl.IntVar(&f.reject, "reject", 0, "reject calls with this SIP code instead of answering (486 busy, 603 decline …)")
 	fl.DurationVar(&f.timeout, "timeout", 0, "give up when the calls have not all ended in this time (0 = wait for ever)")
-	fl.BoolVar(&f.asJSON, "json", false, "print events as JSON lines")
 	return cmd
 }
 

@@ -10,10 +10,9 @@ import (
 )
 
 type dialFlags struct {
-	account, listen, play, record, dtmf string
-	dtmfDelay, dtmfGap                  time.Duration
-	hangupAfter, ringTimeout            time.Duration
-	asJSON                              bool
+	callFlags
+	dtmf                            string
+	dtmfDelay, dtmfGap, ringTimeout time.Duration
 }
 
 func (a *app) dialCommand() *cobra.Command {
@@ -40,16 +39,11 @@ user@host[:port].
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.account, "account", "", "account name (default: the first account)")
-	fl.StringVar(&f.listen, "listen", "", "local host:port to use instead of the account's listen address")
-	fl.StringVar(&f.play, "play", "", "WAV file to send into the call (any PCM rate, mono or stereo)")
-	fl.StringVar(&f.record, "record", "", "write a stereo WAV of the call: left = sent, right = received")
+	f.callFlags.register(fl, "")
 	fl.StringVar(&f.dtmf, "dtmf", "", "DTMF digits to send after the answer (0-9 * # A-D)")
 	fl.DurationVar(&f.dtmfDelay, "dtmf-delay", time.Second, "wait after the answer before sending --dtmf")
 	fl.DurationVar(&f.dtmfGap, "dtmf-gap", 100*time.Millisecond, "pause between DTMF digits")
-	fl.DurationVar(&f.hangupAfter, "hangup-after", 0, "hang up this long after the answer (0 = wait for the far end)")
 	fl.DurationVar(&f.ringTimeout, "ring-timeout", 0, "give up when not answered in time (default: calls.ring_timeout, 30s)")
-	fl.BoolVar(&f.asJSON, "json", false, "print events as JSON lines")
 	return cmd
 }
 

@@ -5,10 +5,29 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/switchboard/switchboard/audio"
 	"github.com/switchboard/switchboard/phone"
 )
+
+// callFlags are the flags that dial and answer share.
+type callFlags struct {
+	account, listen, play, record string
+	hangupAfter                   time.Duration
+	asJSON                        bool
+}
+
+func (f *callFlags) register(fl *pflag.FlagSet, recordNote string) {
+	fl.StringVar(&f.account, "account", "", "account name (default: the first account)")
+	fl.StringVar(&f.listen, "listen", "", "local host:port to use instead of the account's listen address")
+	fl.StringVar(&f.play, "play", "", "WAV file to send into the call (any PCM rate, mono or stereo)")
+	fl.StringVar(&f.record, "record", "", "write a stereo WAV of the call: left = sent, right = received"+recordNote)
+	fl.DurationVar(&f.hangupAfter, "hangup-after", 0, "hang up this long after the answer (0 = wait for the other side)")
+	fl.BoolVar(&f.asJSON, "json", false, "print events as JSON lines")
+}
 
 // codecRate is the sample rate of every codec offered today (G.711).
 const codecRate = 8000

@@ -1,0 +1,65 @@
+package phone
+
+import (
+	"context"
+	"time"
+
+	"github.com/emiago/diago"
+	"github.com/emiago/sipgo/sip"
+)
+
+// dialog is what an answered call needs of diago's client and server sessions.
+type dialog interface {
+	Context() context.Context
+	Hangup(ctx context.Context) error
+	Media() *diago.DialogMedia
+}
+
+// converse runs an answered call, incoming or outgoing, to its end: audio on,
+// call.answered, wait for a hang-up from either side or the duration limit,
+// call.ended.
+func (p *Phone) converse(ctx context.Context, c *Call, d dialog, m Media, maxDuration time.Duration) {
+	c.setState(StateActive)
+	if err := c.startMedia(ctx, d.Media(), m); err != nil {
+		p.hangupDialog(d)
+		c.finish(d.Media(), endEvent(c, ResultFailed, 0, "media: "+err.Error()))
+		return
+	}
+	ans := c.event(CallAnswered)
+	ans.Code, ans.Codec, ans.Recording = sip.StatusOK, c.codec, c.recording
+	p.bus.Publish(ans)
+
+	by, reason := p.talk(ctx, d.Context(), maxDuration)
+	if by == "local" {
+		p.hangupDialog(d)
+	}
+	ev := endEvent(c, ResultAnswered, 0, reason)
+	ev.HangupBy = by
+	c.finish(d.Media(), ev)
+}
+
+// talk waits until the call ends and says who ended it and why.
+func (p *Phone) talk(local, remote context.Context, maxDuration time.Duration) (by, reason string) {
+	var limit <-chan time.Time
+	if maxDuration > 0 {
+		t := time.NewTimer(maxDuration)
+		defer t.Stop()
+		limit = t.C
+	}
+	select {
+	case <-remote.Done():
+		return "remote", "remote hung up"
+	case <-local.Done():
+		return "local", "hung up"
+	case <-limit:
+		return "local", "maximum call duration reached"
+	}
+}
+
+func (p *Phone) hangupDialog(d interface{ Hangup(context.Context) error }) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := d.Hangup(ctx); err != nil {
+		p.log.Debug("hangup", "error", err)
+	}
+}
