@@ -4,10 +4,12 @@ GO      ?= go
 BIN     := bin/switchboard
 ARGS    ?=
 GOFLAGS_TEST ?= -race -count=1
+# Opus comes through diago's cgo binding to libopus.
+TAGS    := with_opus_c
 
 # System packages: what the product needs to build and run, and the real SIP and
 # audio peers the tests talk to (Kamailio, baresip, SIPp, sox, PulseAudio).
-RUN_PACKAGES  := ca-certificates portaudio19-dev pkg-config
+RUN_PACKAGES  := ca-certificates portaudio19-dev libopus-dev libopusfile-dev pkg-config
 TEST_PACKAGES := $(RUN_PACKAGES) kamailio kamailio-extra-modules kamailio-tls-modules \
 	baresip sip-tester sipsak sox libsox-fmt-all netcat-openbsd openssl \
 	pulseaudio pulseaudio-utils alsa-utils libasound2-plugins
@@ -23,7 +25,7 @@ deps-test:
 	@scripts/ensure-packages.sh $(TEST_PACKAGES)
 
 build:
-	$(GO) build -trimpath -o $(BIN) ./cmd/switchboard
+	$(GO) build -trimpath -tags $(TAGS) -o $(BIN) ./cmd/switchboard
 
 ## run: install what is missing, build, start switchboard (extra flags: make run ARGS="dial 1002")
 run: deps-run build
@@ -31,20 +33,20 @@ run: deps-run build
 
 ## test: install the test peers, then run every test against them (race detector on)
 test: deps-test
-	$(GO) vet ./...
-	SWITCHBOARD_REQUIRE_PEERS=1 $(GO) test $(GOFLAGS_TEST) -timeout 40m ./...
+	$(GO) vet -tags $(TAGS) ./...
+	SWITCHBOARD_REQUIRE_PEERS=1 $(GO) test $(GOFLAGS_TEST) -tags $(TAGS) -timeout 40m ./...
 
 ## test-short: unit tests only, no peers needed
-test-short:
-	$(GO) test -short -count=1 ./...
+test-short: deps-run
+	$(GO) test -short -count=1 -tags $(TAGS) ./...
 
 ## bench: benchmarks with figures next to baresip's, measured in the same run
 bench: deps-test build
-	SWITCHBOARD_REQUIRE_PEERS=1 $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./...
+	SWITCHBOARD_REQUIRE_PEERS=1 $(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 1x -timeout 30m ./...
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	$(GO) vet ./...
+	$(GO) vet -tags $(TAGS) ./...
 
 clean:
 	rm -rf bin

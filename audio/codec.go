@@ -8,18 +8,41 @@ import (
 	diagoaudio "github.com/emiago/diago/audio"
 )
 
-// Codec describes a G.711 RTP payload format.
+// Codec describes an RTP audio payload format: G.711 (PCMU, PCMA) or Opus.
 type Codec struct {
 	Name        string
 	PayloadType uint8
 	Rate        int
 }
 
-// Static RTP payload types of G.711 (RFC 3551).
+// FrameCodec encodes and decodes the frames of one call. G.711 is stateless;
+// Opus keeps encoder and decoder state, so every call gets its own (Codec.New).
+type FrameCodec interface {
+	Encode(dst []byte, pcm []int16) (int, error)
+	Decode(dst []int16, payload []byte) (int, error)
+}
+
+// Static RTP payload types of G.711 (RFC 3551), and the dynamic one diago
+// offers Opus on.
 const (
 	PayloadTypePCMU uint8 = 0
 	PayloadTypePCMA uint8 = 8
+	PayloadTypeOpus uint8 = 96
 )
+
+// Opus is Opus at 48 kHz (RFC 7587), sent mono.
+func Opus() Codec { return Codec{Name: "opus", PayloadType: PayloadTypeOpus, Rate: 48000} }
+
+// New returns the encoder/decoder pair for one call.
+func (c Codec) New() (FrameCodec, error) {
+	if c.Name == Opus().Name {
+		return newOpusCodec(c.Rate)
+	}
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
 
 // PCMU is G.711 µ-law at 8000 Hz, RTP payload type 0.
 func PCMU() Codec { return Codec{Name: "PCMU", PayloadType: PayloadTypePCMU, Rate: 8000} }
@@ -27,16 +50,21 @@ func PCMU() Codec { return Codec{Name: "PCMU", PayloadType: PayloadTypePCMU, Rat
 // PCMA is G.711 A-law at 8000 Hz, RTP payload type 8.
 func PCMA() Codec { return Codec{Name: "PCMA", PayloadType: PayloadTypePCMA, Rate: 8000} }
 
-// CodecByName returns the codec for an SDP encoding name ("PCMU", "PCMA"),
-// case-insensitively.
+// CodecByName returns the codec for an SDP encoding name ("PCMU", "PCMA",
+// "opus"), case-insensitively. Opus needs a build with the with_opus_c tag.
 func CodecByName(name string) (Codec, error) {
 	switch strings.ToUpper(strings.TrimSpace(name)) {
 	case "PCMU":
 		return PCMU(), nil
 	case "PCMA":
 		return PCMA(), nil
+	case "OPUS":
+		if !OpusAvailable() {
+			return Codec{}, fmt.Errorf("%w %q: this build has no Opus (build with -tags with_opus_c)", ErrUnsupportedCodec, name)
+		}
+		return Opus(), nil
 	}
-	return Codec{}, fmt.Errorf("%w %q: only PCMU and PCMA are supported", ErrUnsupportedCodec, name)
+	return Codec{}, fmt.Errorf("%w %q: supported are PCMU, PCMA and opus", ErrUnsupportedCodec, name)
 }
 
 // CodecByPayloadType returns the codec for a static RTP payload type.

@@ -16,10 +16,11 @@ import (
 // Placement: frame offsets are measured from the start time (Start, or the
 // first frame of either side). A side's frames are laid end to end; when a
 // frame's time is at least half a frame past the end of that side, the
-// difference is rounded to whole frames and filled with silence. Small
-// jitter therefore never opens a gap, and a frame that arrives early or late
-// (a burst after a network stall) is appended rather than overlapped, which
-// is also how a playback queue would have played it.
+// difference is rounded to whole frames and filled with silence. When a side
+// runs a whole frame ahead of its time — a sound card whose clock is a little
+// fast — its newest frame is overwritten, so over a long call both channels
+// stay within one frame of the wall clock and of each other. Small jitter
+// therefore neither opens gaps nor drops audio.
 //
 // Memory: only the most recent recorderWindow of audio is held, in a ring of
 // interleaved pairs; older pairs are written out as newer audio arrives. A
@@ -168,8 +169,11 @@ func (r *Recorder) placement(side, n int, at time.Time) int64 {
 	offset := r.cursor[side]
 	if !at.IsZero() && r.started {
 		ideal := at.Sub(r.start).Seconds() * float64(r.rate)
-		if ahead := ideal - float64(offset); ahead >= float64(n)/2 {
-			offset += int64(math.Round(ahead/float64(n))) * int64(n)
+		switch drift := ideal - float64(offset); {
+		case drift >= float64(n)/2: // behind its time: fill the gap with silence
+			offset += int64(math.Round(drift/float64(n))) * int64(n)
+		case -drift >= float64(n): // a whole frame ahead: step back over the newest frame
+			offset -= int64(math.Floor(-drift/float64(n))) * int64(n)
 		}
 	}
 	// Audio before the flushed point can no longer be placed; snap forward.

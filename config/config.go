@@ -20,6 +20,7 @@ type Config struct {
 	Database  string    `toml:"database"`  // SQLite path, default $XDG_DATA_HOME/switchboard/switchboard.db
 	Calls     Calls     `toml:"calls"`
 	Audio     Audio     `toml:"audio"`
+	Recording Recording `toml:"recording"`
 	Screening Screening `toml:"screening"`
 	Accounts  []Account `toml:"accounts"`
 }
@@ -33,8 +34,35 @@ type Calls struct {
 
 // Audio selects the audio backend and the codecs offered in SDP.
 type Audio struct {
-	Backend string   `toml:"backend"` // "file"|"null"|"portaudio"; default "null"
-	Codecs  []string `toml:"codecs"`  // default ["PCMU","PCMA"]; allowed PCMU, PCMA
+	Backend string   `toml:"backend"` // "portaudio" (default) | "file" | "null"
+	Codecs  []string `toml:"codecs"`  // most preferred first; default ["opus","PCMU","PCMA"]
+
+	// Devices by "default" or a case-insensitive part of their name. Ring is
+	// where incoming calls ring (speakers) while the call is in the headset.
+	Input  string `toml:"input"`
+	Output string `toml:"output"`
+	Ring   string `toml:"ring"`
+	// Gains in dB (-40..+20) and per-device sample-rate overrides (0 = the
+	// device's default rate).
+	InputGain  int `toml:"input_gain"`
+	OutputGain int `toml:"output_gain"`
+	InputRate  int `toml:"input_rate"`
+	OutputRate int `toml:"output_rate"`
+	RingRate   int `toml:"ring_rate"`
+	// File backend: what calls send, and where what they receive goes.
+	FileInput  string `toml:"file_input"`
+	FileOutput string `toml:"file_output"`
+
+	TonePlan  string   `toml:"tone_plan"`  // call-progress tones: "eu" (425 Hz, default) or "us"
+	JitterMin Duration `toml:"jitter_min"` // lower bound of the adaptive jitter buffer, default 20ms
+	JitterMax Duration `toml:"jitter_max"` // upper bound, default 300ms
+}
+
+// Recording of calls to stereo WAV files (left = local, right = remote).
+type Recording struct {
+	Auto    bool   `toml:"auto"`    // record every call from its answer
+	Dir     string `toml:"dir"`     // default $XDG_DATA_HOME/switchboard/recordings
+	Pattern string `toml:"pattern"` // file name; {date} {time} {direction} {number} {contact} {id}
 }
 
 // Screening decides which callers never reach the operator.

@@ -43,12 +43,50 @@ max_duration = "0s"
 max_calls = 4
 
 [audio]
-# Where call audio goes: "null" (discarded, silence is sent), "file" (WAV
-# files) or "portaudio" (sound card).
-backend = "null"
+# Where call audio goes: "portaudio" (the sound card; with no sound card at
+# all calls fall back to "null" and you are told once), "file" (WAV files,
+# see file_input/file_output) or "null" (silence sent, nothing played).
+backend = "portaudio"
 # Codecs offered to the other side, most preferred first.
-# Supported: "PCMU" (G.711 u-law) and "PCMA" (G.711 A-law).
-codecs = ["PCMU", "PCMA"]
+# Supported: "opus" (48 kHz), "PCMU" (G.711 u-law) and "PCMA" (G.711 A-law).
+codecs = ["opus", "PCMU", "PCMA"]
+# Sound devices: "default" or a case-insensitive part of the name shown by
+# "switchboard devices". input is the microphone (headset) …
+input = "default"
+# … output the earpiece (headset) …
+output = "default"
+# … and ring where incoming calls ring, e.g. the speakers.
+ring = "default"
+# Microphone gain in dB, from -40 to 20.
+input_gain = 0
+# Earpiece gain in dB, from -40 to 20.
+output_gain = 0
+# Sample-rate override of the input device; 0 uses its own default rate.
+input_rate = 0
+# Sample-rate override of the output device; 0 uses its own default rate.
+output_rate = 0
+# Sample-rate override of the ring device; 0 uses its own default rate.
+ring_rate = 0
+# File backend only: the WAV file sent into calls.
+file_input = ""
+# File backend only: the WAV file that receives what calls carry (mono).
+file_output = ""
+# Call-progress tones (ringback, busy, call waiting): "eu" (425 Hz), "us"
+# (440+480 Hz) or "uk".
+tone_plan = "eu"
+# Lower bound of the adaptive jitter buffer's delay.
+jitter_min = "20ms"
+# Upper bound of the adaptive jitter buffer's delay.
+jitter_max = "300ms"
+
+[recording]
+# Record every call, from its answer, to a stereo WAV (left = you, right =
+# the other side). Recording can also be started per call.
+auto = false
+# Folder of the recordings. Default: $XDG_DATA_HOME/switchboard/recordings.
+# dir = "~/.local/share/switchboard/recordings"
+# File name: {date} {time} {direction} {number} {contact} {id} are replaced.
+pattern = "{date}_{time}_{direction}_{number}.wav"
 
 [screening]
 # Numbers (SIP user parts) rejected with "603 Decline" before the phone rings,

@@ -14,7 +14,12 @@ const (
 	defaultLogLevel      = "info"
 	defaultRingTimeout   = 30 * time.Second
 	defaultMaxCalls      = 4
-	defaultBackend       = "null"
+	defaultBackend       = "portaudio"
+	defaultDevice        = "default"
+	defaultTonePlan      = "eu"
+	defaultJitterMin     = 20 * time.Millisecond
+	defaultJitterMax     = 300 * time.Millisecond
+	defaultRecordPattern = "{date}_{time}_{direction}_{number}.wav"
 	defaultTransport     = "udp"
 	defaultListenHost    = "127.0.0.1"
 	defaultSIPPort       = 5060
@@ -25,7 +30,17 @@ const (
 )
 
 // defaultCodecs returns a fresh slice so callers may modify their copy.
-func defaultCodecs() []string { return []string{"PCMU", "PCMA"} }
+func defaultCodecs() []string { return []string{"opus", "PCMU", "PCMA"} }
+
+func defaultRecordingDir() string {
+	return filepath.Join(xdgDir("XDG_DATA_HOME", filepath.Join(".local", "share")), "switchboard", "recordings")
+}
+
+func defaultAudio() Audio {
+	return Audio{Backend: defaultBackend, Codecs: defaultCodecs(),
+		Input: defaultDevice, Output: defaultDevice, Ring: defaultDevice, TonePlan: defaultTonePlan,
+		JitterMin: Duration{defaultJitterMin}, JitterMax: Duration{defaultJitterMax}}
+}
 
 // DefaultPath is where the config file lives: $SWITCHBOARD_CONFIG if set,
 // else $XDG_CONFIG_HOME/switchboard/config.toml (XDG_CONFIG_HOME defaulting
@@ -74,7 +89,8 @@ func Default() *Config {
 			RingTimeout: Duration{defaultRingTimeout},
 			MaxCalls:    defaultMaxCalls,
 		},
-		Audio:    Audio{Backend: defaultBackend, Codecs: defaultCodecs()},
+		Audio:     defaultAudio(),
+		Recording: Recording{Dir: defaultRecordingDir(), Pattern: defaultRecordPattern},
 		Accounts: []Account{defaultAccount()},
 	}
 }
@@ -109,11 +125,10 @@ func applyDefaults(cfg *Config, keys keyIndex) {
 	if !keys.has("calls.max_calls") {
 		cfg.Calls.MaxCalls = defaultMaxCalls
 	}
-	if cfg.Audio.Backend == "" {
-		cfg.Audio.Backend = defaultBackend
-	}
-	if !keys.has("audio.codecs") {
-		cfg.Audio.Codecs = defaultCodecs()
+	applyAudioDefaults(&cfg.Audio, keys, baseDir)
+	cfg.Recording.Dir = resolvePath(baseDir, cfg.Recording.Dir, defaultRecordingDir())
+	if cfg.Recording.Pattern == "" {
+		cfg.Recording.Pattern = defaultRecordPattern
 	}
 	// "blocked = []" and no blocked key mean the same; give them one
 	// representation so configs compare equal.
@@ -188,5 +203,36 @@ func resolvePath(baseDir, path, fallback string) string {
 		return filepath.Clean(path)
 	default:
 		return filepath.Join(baseDir, path)
+	}
+}
+
+func applyAudioDefaults(a *Audio, keys keyIndex, baseDir string) {
+	d := defaultAudio()
+	for _, s := range []*string{&a.Backend, &a.Input, &a.Output, &a.Ring, &a.TonePlan} {
+		if *s == "" {
+			switch s {
+			case &a.Backend:
+				*s = d.Backend
+			case &a.TonePlan:
+				*s = d.TonePlan
+			default:
+				*s = defaultDevice
+			}
+		}
+	}
+	if !keys.has("audio.codecs") {
+		a.Codecs = d.Codecs
+	}
+	if !keys.has("audio.jitter_min") {
+		a.JitterMin = d.JitterMin
+	}
+	if !keys.has("audio.jitter_max") {
+		a.JitterMax = d.JitterMax
+	}
+	if a.FileInput != "" {
+		a.FileInput = resolvePath(baseDir, a.FileInput, "")
+	}
+	if a.FileOutput != "" {
+		a.FileOutput = resolvePath(baseDir, a.FileOutput, "")
 	}
 }

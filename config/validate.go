@@ -44,6 +44,7 @@ func validate(cfg *Config, keys keyIndex) []Problem {
 	v.checkLogLevel(cfg.LogLevel)
 	v.checkCalls(cfg.Calls)
 	v.checkAudio(cfg.Audio)
+	v.checkRecording(cfg.Recording)
 	v.checkScreening(cfg.Screening)
 	v.checkAccounts(cfg.Accounts)
 	sort.SliceStable(v.problems, func(i, j int) bool { return v.problems[i].Line < v.problems[j].Line })
@@ -77,18 +78,48 @@ func (v *validator) checkAudio(audio Audio) {
 		v.report("audio.backend", "unknown backend %q (use null, file or portaudio)", audio.Backend)
 	}
 	if len(audio.Codecs) == 0 {
-		v.report("audio.codecs", "must list at least one codec (PCMU or PCMA)")
+		v.report("audio.codecs", "must list at least one codec (opus, PCMU or PCMA)")
 	}
 	seen := make(map[string]bool)
 	for i, codec := range audio.Codecs {
 		path := elementPath("audio.codecs", i)
 		switch {
-		case codec != "PCMU" && codec != "PCMA":
-			v.report(path, "unknown codec %q (supported: PCMU, PCMA)", codec)
+		case codec != "PCMU" && codec != "PCMA" && codec != "opus":
+			v.report(path, "unknown codec %q (supported: opus, PCMU, PCMA)", codec)
 		case seen[codec]:
 			v.report(path, "codec %q is listed twice", codec)
 		}
 		seen[codec] = true
+	}
+	for name, gain := range map[string]int{"audio.input_gain": audio.InputGain, "audio.output_gain": audio.OutputGain} {
+		if gain < -40 || gain > 20 {
+			v.report(name, "gain %d dB is out of range (-40..20)", gain)
+		}
+	}
+	for name, rate := range map[string]int{"audio.input_rate": audio.InputRate, "audio.output_rate": audio.OutputRate, "audio.ring_rate": audio.RingRate} {
+		if rate != 0 && (rate < 8000 || rate > 192000) {
+			v.report(name, "sample rate %d is out of range (0 = device default, else 8000..192000)", rate)
+		}
+	}
+	switch audio.TonePlan {
+	case "eu", "us", "uk":
+	default:
+		v.report("audio.tone_plan", "unknown tone plan %q (use eu, us or uk)", audio.TonePlan)
+	}
+	if audio.JitterMin.Duration < 10*time.Millisecond || audio.JitterMax.Duration < audio.JitterMin.Duration || audio.JitterMax.Duration > 2*time.Second {
+		v.report("audio.jitter_max", "jitter bounds must satisfy 10ms <= jitter_min <= jitter_max <= 2s")
+	}
+	if audio.Backend == "file" && audio.FileInput == "" && audio.FileOutput == "" {
+		v.report("audio.backend", `the "file" backend needs file_input and/or file_output`)
+	}
+}
+
+func (v *validator) checkRecording(r Recording) {
+	if !strings.HasSuffix(strings.ToLower(r.Pattern), ".wav") {
+		v.report("recording.pattern", "must end in .wav")
+	}
+	if strings.Contains(r.Pattern, "/") || strings.Contains(r.Pattern, "..") {
+		v.report("recording.pattern", "must be a file name, not a path (use recording.dir for the folder)")
 	}
 }
 

@@ -187,7 +187,8 @@ func (c *Call) startMedia(ctx context.Context, dm *diago.DialogMedia, m Media) e
 
 // startEarlyMedia starts receiving (and recording) without sending.
 func (c *Call) startEarlyMedia(ctx context.Context, dm *diago.DialogMedia, m Media) error {
-	pump, err := startMedia(ctx, dm, m, func(d rune) {
+	bounds := jitterBounds{min: c.phone.opts.JitterMin, max: c.phone.opts.JitterMax}
+	pump, err := startMedia(ctx, dm, m, bounds, func(d rune) {
 		ev := c.event(CallDTMF)
 		ev.Digit = string(d)
 		c.phone.bus.Publish(ev)
@@ -215,6 +216,8 @@ func (c *Call) finish(dm *diago.DialogMedia, ev Event) {
 		if err := pump.stop(); err != nil {
 			c.phone.log.Warn("recording not closed cleanly", "call", c.ID, "error", err)
 		}
+		stats := pump.stats()
+		ev.Media = &stats
 	}
 
 	c.mu.Lock()
@@ -233,6 +236,7 @@ func (c *Call) finish(dm *diago.DialogMedia, ev Event) {
 	c.mu.Unlock()
 
 	c.phone.forget(c)
+	c.phone.endTones(c, ev)
 	c.phone.bus.Publish(ev)
 	close(c.done)
 }

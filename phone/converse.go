@@ -20,6 +20,9 @@ type dialog interface {
 // call.ended.
 func (p *Phone) converse(ctx context.Context, c *Call, d dialog, m Media, maxDuration time.Duration) {
 	c.setState(StateActive)
+	p.opts.Tones.Stop(ToneRingback)
+	p.opts.Tones.Stop(ToneRing)
+	p.opts.Tones.Stop(ToneCallWaiting)
 	if err := c.startMedia(ctx, d.Media(), m); err != nil {
 		p.hangupDialog(d)
 		c.finish(d.Media(), endEvent(c, ResultFailed, 0, "media: "+err.Error()))

@@ -19,12 +19,14 @@ const (
 	CallAnswered Kind = "call.answered"
 	CallDTMF     Kind = "call.dtmf"
 	CallEnded    Kind = "call.ended" // always the last event of a call; never dropped
+
+	AudioDevice Kind = "audio.device" // a sound device was lost, replaced by a fallback, or is back
 )
 
 // Terminal reports whether an event must reach every subscriber even when it is slow.
 func (k Kind) Terminal() bool {
 	switch k {
-	case CallAnswered, CallEnded, RegOK, RegFailed, RegUnregistered:
+	case CallAnswered, CallEnded, RegOK, RegFailed, RegUnregistered, AudioDevice:
 		return true
 	}
 	return false
@@ -78,6 +80,14 @@ type Event struct {
 	// Durations in milliseconds so that scripts need no parsing.
 	RingMS int64 `json:"ring_ms,omitempty"`
 	TalkMS int64 `json:"talk_ms,omitempty"`
+
+	// Media is the call's audio figures at its end (call.ended of answered calls).
+	Media *MediaStats `json:"media,omitempty"`
+
+	// Device and Change describe an audio.device event: Change is lost,
+	// fallback or restored; Reason says why in words.
+	Device string `json:"device,omitempty"`
+	Change string `json:"change,omitempty"`
 
 	Registrar string `json:"registrar,omitempty"`
 	Expires   int    `json:"expires,omitempty"` // seconds granted by the registrar

@@ -63,6 +63,11 @@ func (p *Phone) handleIncoming(l *line, d *diago.DialogServerSession) {
 	}
 	c.setState(StateRinging)
 	p.bus.Publish(c.event(CallIncoming))
+	if p.activeCalls() > 1 {
+		p.opts.Tones.Play(ToneCallWaiting) // the operator is talking: a soft beep, not the ringer
+	} else {
+		p.opts.Tones.Play(ToneRing)
+	}
 	if l.acct.AutoAnswer && p.opts.AutoAnswer != nil {
 		_ = c.Answer(p.opts.AutoAnswer(c))
 	}

@@ -2,45 +2,72 @@ package phone
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/diago"
-	"github.com/emiago/diago/media"
 
 	"github.com/switchboard/switchboard/audio"
+	"github.com/switchboard/switchboard/audio/jitter"
 )
 
-// maxReadFailures bounds how many read errors in a row the receiver tolerates.
-const maxReadFailures = 50
-
-// Media is the audio a call carries. Zero value: silence out, nothing kept.
+// Media is the audio a call carries. Zero value: silence out, nothing played.
 type Media struct {
-	Source     audio.Source // what we send; nil = silence
-	Sink       audio.Sink   // what we receive; nil = discarded
-	RecordPath string       // stereo WAV: left = sent, right = received; "" = no recording
+	// Source gives what we send at the call's codec rate (known only once the
+	// codec is negotiated); nil sends silence.
+	Source func(rate int) (audio.Source, error)
+	// Player plays what we receive on a device that pulls frames at its own
+	// clock (a sound card). Without one the phone pulls every 20 ms and hands
+	// the frames to Sink.
+	Player Player
+	// Sink receives what we receive when there is no Player; nil discards it.
+	Sink func(rate int) (audio.Sink, error)
+	// RecordPath starts a stereo WAV recording at the answer: left = sent,
+	// right = received. "" records nothing (Call.StartRecording can start one later).
+	RecordPath string
 }
 
-// mediaPump moves audio between a call's RTP session and its Media: one goroutine
-// sends (the only writer of the RTP stream, so DTMF and audio never interleave
-// badly) and one receives.
+// Player is a playback device: it pulls frames from src at the codec rate.
+type Player interface {
+	Play(src audio.Source, rate int) (stop func() error, err error)
+}
+
+// jitterBounds are the delay limits of every call's adaptive jitter buffer.
+type jitterBounds struct{ min, max time.Duration }
+
+// mediaPump moves audio between a call's RTP session and its Media. One
+// goroutine sends — the only writer of the RTP stream, so DTMF and audio never
+// interleave badly — one receives into the jitter buffer, and the playout side
+// (the device's callback, or a 20 ms ticker) pulls from it.
 type mediaPump struct {
 	codec    audio.Codec
+	coder    audio.FrameCodec
+	payload  uint8 // negotiated payload type of the audio codec
 	writer   *diago.DTMFWriter
 	reader   io.Reader
-	recorder *audio.Recorder
-	dtmf     chan rune
-	sending  chan struct{} // closed when the call is answered: early media only receives
-	quit     chan struct{} // closed by stop: a call that ends unanswered releases the sender
-	gateOnce sync.Once
-	wg       sync.WaitGroup
+	packets  *diago.DialogMedia // its RTPPacketReader holds each packet's header after a read
+	jitter   *jitter.Buffer
+	recorder atomic.Pointer[audio.Recorder]
+	source   audio.Source // closed at the end when it holds a device
+	muted    *audio.MutableSource
+	inLevel  audio.Meter
+	outLevel audio.Meter
+
+	feedback    atomic.Pointer[audio.CadenceSource] // local key feedback mixed into the playout
+	feedbackBuf []int16                             // playout side only
+
+	dtmf       chan rune
+	sending    chan struct{} // closed at the answer: early media only receives
+	quit       chan struct{} // closed by stop
+	gateOnce   sync.Once
+	stopPlayer func() error
+	wg         sync.WaitGroup
 }
 
-func startMedia(ctx context.Context, dm *diago.DialogMedia, m Media, onDTMF func(rune)) (*mediaPump, error) {
+func startMedia(ctx context.Context, dm *diago.DialogMedia, m Media, jc jitterBounds, onDTMF func(rune)) (*mediaPump, error) {
 	var props diago.MediaProps
 	dw := &diago.DTMFWriter{}
 	if _, err := dm.AudioWriter(diago.WithAudioWriterMediaProps(&props), diago.WithAudioWriterDTMF(dw)); err != nil {
@@ -50,6 +77,10 @@ func startMedia(ctx context.Context, dm *diago.DialogMedia, m Media, onDTMF func
 	if err != nil {
 		return nil, fmt.Errorf("negotiated codec: %w", err)
 	}
+	coder, err := codec.New()
+	if err != nil {
+		return nil, err
+	}
 	dr := &diago.DTMFReader{}
 	reader, err := dm.AudioReader(diago.WithAudioReaderDTMF(dr))
 	if err != nil {
@@ -58,95 +89,64 @@ func startMedia(ctx context.Context, dm *diago.DialogMedia, m Media, onDTMF func
 	// diago calls the DTMF callback from the reading goroutine; a nil one panics.
 	dr.OnDTMF(func(r rune) error { onDTMF(r); return nil })
 
-	p := &mediaPump{codec: codec, writer: dw, reader: reader, dtmf: make(chan rune, 64), sending: make(chan struct{}), quit: make(chan struct{})}
+	jb, err := jitter.New(jitter.Config{ClockRate: codec.Rate, FrameSamples: codec.FrameSamples(), MinDelay: jc.min, MaxDelay: jc.max})
+	if err != nil {
+		return nil, fmt.Errorf("jitter buffer: %w", err)
+	}
+	src, err := sourceOf(m, codec.Rate)
+	if err != nil {
+		return nil, err
+	}
+	p := &mediaPump{
+		codec: codec, coder: coder, payload: props.Codec.PayloadType,
+		writer: dw, reader: reader, packets: dm, jitter: jb,
+		source: src, muted: audio.NewMutableSource(src),
+		dtmf: make(chan rune, 64), sending: make(chan struct{}), quit: make(chan struct{}),
+	}
 	if m.RecordPath != "" {
-		if p.recorder, err = audio.NewRecorder(m.RecordPath, codec.Rate); err != nil {
-			return nil, fmt.Errorf("start recording: %w", err)
+		if err := p.startRecording(m.RecordPath); err != nil {
+			return nil, err
 		}
 	}
-	src, sink := m.Source, m.Sink
-	if src == nil {
-		src = audio.NewSilenceSource()
-	}
-	if sink == nil {
-		sink = audio.NewDiscardSink()
+	if err := p.startPlayout(m); err != nil {
+		p.closeRecording()
+		return nil, err
 	}
 	p.wg.Add(2)
-	go p.send(ctx, src)
-	go p.receive(ctx, sink)
+	go p.send(ctx)
+	go p.receive(ctx)
 	return p, nil
 }
 
-// startSending lets the sending goroutine go (at the answer).
-func (p *mediaPump) startSending() { p.gateOnce.Do(func() { close(p.sending) }) }
-
-func (p *mediaPump) send(ctx context.Context, src audio.Source) {
-	defer p.wg.Done()
-	select {
-	case <-p.sending:
-	case <-p.quit:
-		return
-	case <-ctx.Done():
-		return
+func sourceOf(m Media, rate int) (audio.Source, error) {
+	if m.Source == nil {
+		return audio.NewSilenceSource(), nil
 	}
-	pcm := make([]int16, p.codec.FrameSamples())
-	payload := make([]byte, len(pcm)*2) // G.711 needs one byte per sample; room to spare
-	for ctx.Err() == nil {
-		select {
-		case d := <-p.dtmf:
-			if err := p.writer.WriteDTMF(d); err != nil {
-				return
-			}
-			continue
-		case <-p.quit:
-			return
-		default:
-		}
-		if err := src.ReadFrame(pcm); err != nil {
-			clear(pcm) // a failing source sends silence rather than ending the call
-		}
-		if p.recorder != nil {
-			p.recorder.WriteSent(pcm, time.Now())
-		}
-		n, err := p.codec.Encode(payload, pcm)
-		if err != nil {
-			return
-		}
-		if _, err := p.writer.Write(payload[:n]); err != nil { // paced by diago's 20 ms clock
-			return
-		}
+	src, err := m.Source(rate)
+	if err != nil {
+		return nil, fmt.Errorf("audio source: %w", err)
 	}
+	return src, nil
 }
 
-func (p *mediaPump) receive(ctx context.Context, sink audio.Sink) {
-	defer p.wg.Done()
-	buf := make([]byte, media.RTPBufSize)
-	pcm := make([]int16, media.RTPBufSize)
-	failures := 0
-	for ctx.Err() == nil {
-		n, err := p.reader.Read(buf)
-		if err != nil {
-			// A bad packet is not the end of the call, a closed session is.
-			failures++
-			if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || failures > maxReadFailures {
-				return
-			}
-			continue
-		}
-		failures = 0
-		if n == 0 {
-			continue
-		}
-		k, err := p.codec.Decode(pcm, buf[:n])
-		if err != nil {
-			continue
-		}
-		now := time.Now()
-		_ = sink.WriteFrame(pcm[:k])
-		if p.recorder != nil {
-			p.recorder.WriteReceived(pcm[:k], now)
-		}
+// startRecording begins (or replaces) the call's recording.
+func (p *mediaPump) startRecording(path string) error {
+	rec, err := audio.NewRecorder(path, p.codec.Rate)
+	if err != nil {
+		return fmt.Errorf("start recording: %w", err)
 	}
+	if old := p.recorder.Swap(rec); old != nil {
+		return old.Close()
+	}
+	return nil
+}
+
+// closeRecording stops the recording, if any, and finalises the file.
+func (p *mediaPump) closeRecording() error {
+	if rec := p.recorder.Swap(nil); rec != nil {
+		return rec.Close()
+	}
+	return nil
 }
 
 // sendDTMF queues digits for the sending goroutine.
@@ -161,12 +161,21 @@ func (p *mediaPump) sendDTMF(digits string) error {
 	return nil
 }
 
-// stop waits for both directions to finish and closes the recording.
+// stop waits for every direction to finish and closes the recording.
 func (p *mediaPump) stop() error {
 	close(p.quit)
 	p.wg.Wait()
-	if p.recorder != nil {
-		return p.recorder.Close()
+	var err error
+	if p.stopPlayer != nil {
+		err = p.stopPlayer()
 	}
-	return nil
+	if c, ok := p.source.(io.Closer); ok {
+		if cerr := c.Close(); cerr != nil {
+			err = cerr
+		}
+	}
+	if cerr := p.closeRecording(); cerr != nil {
+		err = cerr
+	}
+	return err
 }

@@ -107,6 +107,9 @@ func (p *Phone) onProvisional(c *Call, res *sip.Response) {
 		ev.Code, ev.Reason = res.StatusCode, res.Reason
 		p.bus.Publish(ev)
 	}
+	if res.StatusCode == sip.StatusRinging || len(res.Body()) == 0 {
+		p.opts.Tones.Play(ToneRingback) // a 183 with SDP brings its own sound
+	}
 }
 
 // earlyMedia handles a 183 with SDP: what the far end plays before it answers
@@ -116,6 +119,7 @@ func (p *Phone) earlyMedia(ringCtx, callCtx context.Context, c *Call, d *diago.D
 	ev := c.event(CallEarly)
 	ev.Code, ev.Reason = sip.StatusSessionInProgress, "Session Progress"
 	p.bus.Publish(ev)
+	p.opts.Tones.Stop(ToneRingback)
 	if err := c.startEarlyMedia(callCtx, &d.DialogMedia, m); err != nil {
 		p.log.Warn("early media not played", "call", c.ID, "error", err)
 	}

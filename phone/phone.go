@@ -13,6 +13,7 @@ import (
 	"github.com/emiago/diago"
 	"github.com/emiago/diago/media"
 
+	"github.com/switchboard/switchboard/audio"
 	"github.com/switchboard/switchboard/config"
 )
 
@@ -23,6 +24,9 @@ type Options struct {
 	RingTimeout time.Duration // outgoing calls; default 30 s
 	MaxDuration time.Duration // 0 = unlimited
 	MaxCalls    int           // default 4
+	JitterMin   time.Duration // adaptive jitter buffer bounds; default 20 ms …
+	JitterMax   time.Duration // … and 300 ms
+	Tones       Tones         // local call-progress tones; nil plays none
 	Screening   Screening     // runs before an incoming call rings; nil = all ring
 	// AutoAnswer gives the audio of calls answered automatically (accounts with
 	// auto_answer = true). nil disables automatic answering.
@@ -60,10 +64,19 @@ func New(opts Options) (*Phone, error) {
 	if opts.MaxCalls <= 0 {
 		opts.MaxCalls = 4
 	}
+	if opts.JitterMin <= 0 {
+		opts.JitterMin = 20 * time.Millisecond
+	}
+	if opts.JitterMax < opts.JitterMin {
+		opts.JitterMax = max(300*time.Millisecond, opts.JitterMin)
+	}
+	if opts.Tones == nil {
+		opts.Tones = noTones{}
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	codecs, err := mediaCodecs(opts.Codecs)
+	codecs, err := mediaCodecs(opts.Codecs, opts.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -82,6 +95,12 @@ func New(opts Options) (*Phone, error) {
 // Subscribe returns a subscription to the event stream; subscribe before Start to
 // see the first registration events.
 func (p *Phone) Subscribe() *Subscription { return p.bus.Subscribe() }
+
+// ReportAudioDevice puts a sound-device change (lost, fallback, restored) on
+// the event stream, so the console and scripts learn of it like of any other.
+func (p *Phone) ReportAudioDevice(change, device, reason string) {
+	p.bus.Publish(Event{Kind: AudioDevice, Time: time.Now(), Change: change, Device: device, Reason: reason})
+}
 
 // Start listens on every account and starts registration where configured.
 func (p *Phone) Start(ctx context.Context) error {
@@ -233,9 +252,11 @@ func (p *Phone) activeCalls() int {
 	return len(p.calls)
 }
 
-func mediaCodecs(names []string) ([]media.Codec, error) {
+// mediaCodecs lists what we offer, in the configured order. Opus is left out of
+// builds without it (the with_opus_c tag) rather than failing the start.
+func mediaCodecs(names []string, log *slog.Logger) ([]media.Codec, error) {
 	if len(names) == 0 {
-		names = []string{"PCMU", "PCMA"}
+		names = []string{"opus", "PCMU", "PCMA"}
 	}
 	out := make([]media.Codec, 0, len(names)+1)
 	for _, n := range names {
@@ -244,9 +265,18 @@ func mediaCodecs(names []string) ([]media.Codec, error) {
 			out = append(out, media.CodecAudioUlaw)
 		case "PCMA":
 			out = append(out, media.CodecAudioAlaw)
+		case "opus":
+			if !audio.OpusAvailable() {
+				log.Warn("opus is configured but this build has no Opus; offering G.711 only")
+				continue
+			}
+			out = append(out, media.CodecAudioOpus)
 		default:
-			return nil, fmt.Errorf("codec %q is not supported (PCMU, PCMA)", n)
+			return nil, fmt.Errorf("codec %q is not supported (opus, PCMU, PCMA)", n)
 		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no usable codec configured")
 	}
 	return append(out, media.CodecTelephoneEvent8000), nil
 }

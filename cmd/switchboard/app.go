@@ -8,13 +8,16 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/switchboard/switchboard/config"
 	"github.com/switchboard/switchboard/history"
 	"github.com/switchboard/switchboard/internal/engine"
+	"github.com/switchboard/switchboard/internal/sound"
 	"github.com/switchboard/switchboard/internal/store"
 	"github.com/switchboard/switchboard/phone"
 )
@@ -77,22 +80,43 @@ func openLog(cfg *config.Config) (*slog.Logger, func(), error) {
 // session is a running phone with its history engine: what dial, answer and the
 // bare command share.
 type session struct {
-	phone   *phone.Phone
-	engine  *engine.Engine
-	db      *store.DB
-	log     *slog.Logger
-	closeFn func()
+	phone     *phone.Phone
+	engine    *engine.Engine
+	sound     *sound.Backend
+	recording config.Recording
+	db        *store.DB
+	log       *slog.Logger
+	stderr    io.Writer
+	closeFn   func()
+}
+
+// callInfo is what naming a call's recording needs.
+type callInfo struct{ direction, number, id string }
+
+// callMedia is the configured audio of a call, recorded when recording.auto is on.
+func (s *session) callMedia(c callInfo) phone.Media {
+	m := s.sound.Media()
+	if !s.recording.Auto {
+		return m
+	}
+	path, err := engine.RecordingPath(s.recording, c.direction, c.number, "", c.id, time.Now())
+	if err != nil {
+		fmt.Fprintln(s.stderr, "switchboard: call not recorded:", err)
+		return m
+	}
+	m.RecordPath = path
+	return m
 }
 
 type sessionOptions struct {
 	account    string // "" = every account (bare command); else just this one
 	listen     string // overrides the account's listen address
 	register   bool   // keep registrations (answer, bare command)
-	autoAnswer func(*phone.Call) phone.Media
+	autoAnswer bool   // answer calls of auto_answer accounts with the sound backend's audio
 }
 
 func (a *app) startSession(ctx context.Context, cfg *config.Config, o sessionOptions) (*session, error) {
-	accounts := cfg.Accounts
+	accounts := slices.Clone(cfg.Accounts)
 	if o.account != "" || o.listen != "" {
 		acct, err := cfg.Account(o.account)
 		if err != nil {
@@ -113,10 +137,26 @@ func (a *app) startSession(ctx context.Context, cfg *config.Config, o sessionOpt
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.Open(ctx, cfg.Database)
+	snd, err := sound.Open(cfg.Audio, log)
 	if err != nil {
 		closeLog()
+		return nil, withExit(exitUsage, err)
+	}
+	if n := snd.Notice(); n != "" {
+		fmt.Fprintln(a.stderr, "switchboard:", n)
+	}
+	db, err := store.Open(ctx, cfg.Database)
+	if err != nil {
+		snd.Close()
+		closeLog()
 		return nil, fmt.Errorf("open call history: %w", err)
+	}
+	s := &session{sound: snd, recording: cfg.Recording, stderr: a.stderr}
+	var autoAnswer func(*phone.Call) phone.Media
+	if o.autoAnswer {
+		autoAnswer = func(c *phone.Call) phone.Media {
+			return s.callMedia(callInfo{direction: string(c.Direction), number: c.Number, id: c.ID})
+		}
 	}
 	ph, err := phone.New(phone.Options{
 		Accounts:    accounts,
@@ -124,12 +164,16 @@ func (a *app) startSession(ctx context.Context, cfg *config.Config, o sessionOpt
 		RingTimeout: cfg.Calls.RingTimeout.Duration,
 		MaxDuration: cfg.Calls.MaxDuration.Duration,
 		MaxCalls:    cfg.Calls.MaxCalls,
+		JitterMin:   cfg.Audio.JitterMin.Duration,
+		JitterMax:   cfg.Audio.JitterMax.Duration,
 		Screening:   engine.BlockList(cfg.Screening.Blocked),
-		AutoAnswer:  o.autoAnswer,
+		AutoAnswer:  autoAnswer,
+		Tones:       snd.Tones(),
 		Logger:      log,
 	})
 	if err != nil {
 		_ = db.Close()
+		snd.Close()
 		closeLog()
 		return nil, withExit(exitUsage, err)
 	}
@@ -139,7 +183,8 @@ func (a *app) startSession(ctx context.Context, cfg *config.Config, o sessionOpt
 	} else if n > 0 {
 		fmt.Fprintf(a.stderr, "switchboard: %d call(s) were interrupted by an earlier crash; marked in the history\n", n)
 	}
-	s := &session{phone: ph, engine: eng, db: db, log: log, closeFn: closeLog}
+	s.phone, s.engine, s.db, s.log, s.closeFn = ph, eng, db, log, closeLog
+	snd.OnDeviceChange(func(ev sound.DeviceEvent) { ph.ReportAudioDevice(ev.Kind, ev.Device, ev.Reason) })
 	go eng.Run(context.Background())
 	return s, nil
 }
@@ -156,6 +201,7 @@ func (s *session) start(ctx context.Context) error {
 // close hangs up, unregisters and waits until the history has every event.
 func (s *session) close() {
 	s.phone.Close()
+	s.sound.Close()
 	s.engine.Wait()
 	if err := s.db.Close(); err != nil {
 		s.log.Error("close history", "error", errors.Unwrap(err))

@@ -66,6 +66,7 @@ func (a *app) answer(ctx context.Context, f answerFlags) error {
 		return err
 	}
 	defer s.close()
+	media.base = s.callMedia
 	sub := s.phone.Subscribe()
 	defer sub.Close()
 	if err := s.start(context.WithoutCancel(ctx)); err != nil {
@@ -128,7 +129,7 @@ func (a *app) pickUp(ctx context.Context, call *phone.Call, media *mediaFactory,
 		}
 		return
 	}
-	m := media.next()
+	m := media.next(callInfo{direction: string(call.Direction), number: call.Number, id: call.ID})
 	go func() {
 		if f.answerDelay > 0 && !sleepOrDone(ctx, f.answerDelay) {
 			return

@@ -64,9 +64,11 @@ func (a *app) dial(ctx context.Context, target string, f dialFlags) error {
 	if err != nil {
 		return withExit(exitUsage, err)
 	}
-	if _, err := phone.ParseTarget(target, acct.Domain); err != nil {
+	uri, err := phone.ParseTarget(target, acct.Domain)
+	if err != nil {
 		return withExit(exitUsage, err)
 	}
+	number := uri.User
 	media, err := newMediaFactory(f.play, f.record)
 	if err != nil {
 		return err
@@ -76,12 +78,14 @@ func (a *app) dial(ctx context.Context, target string, f dialFlags) error {
 		return err
 	}
 	defer s.close()
+	media.base = s.callMedia
 	sub := s.phone.Subscribe()
 	defer sub.Close()
 	if err := s.start(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
-	call, err := s.phone.Dial(ctx, acct.Name, target, phone.DialOptions{Media: media.next(), RingTimeout: f.ringTimeout})
+	call, err := s.phone.Dial(ctx, acct.Name, target, phone.DialOptions{
+		Media: media.next(callInfo{direction: "out", number: number}), RingTimeout: f.ringTimeout})
 	if err != nil {
 		return err
 	}

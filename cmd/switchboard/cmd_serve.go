@@ -3,9 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-
-	"github.com/switchboard/switchboard/audio"
-	"github.com/switchboard/switchboard/phone"
 )
 
 // serve is the bare `switchboard`: every account listens (and registers where
@@ -15,8 +12,7 @@ func (a *app) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	silence := func(*phone.Call) phone.Media { return phone.Media{Source: audio.NewSilenceSource()} }
-	s, err := a.startSession(ctx, cfg, sessionOptions{register: true, autoAnswer: silence})
+	s, err := a.startSession(ctx, cfg, sessionOptions{register: true, autoAnswer: true})
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,9 @@ func TestMain(m *testing.M) {
 	if raceEnabled {
 		args = append(args, "-race")
 	}
+	if audio.OpusAvailable() { // the test binary was built with -tags with_opus_c
+		args = append(args, "-tags", "with_opus_c")
+	}
 	build := exec.Command("go", append(args, ".")...)
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
@@ -62,6 +65,10 @@ func testConfig(t *testing.T, extra string, accts ...account) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "log_level = \"debug\"\nlog_file = %q\ndatabase = %q\n%s\n",
 		filepath.Join(dir, "switchboard.log"), filepath.Join(dir, "history.db"), extra)
+	if !strings.Contains(extra, "[audio]") {
+		// Tests carry audio through files; the sound card has tests of its own.
+		b.WriteString("[audio]\nbackend = \"null\"\ncodecs = [\"PCMU\", \"PCMA\"]\n")
+	}
 	for _, a := range accts {
 		fmt.Fprintf(&b, "[[accounts]]\nname = %q\nuser = %q\ndomain = \"127.0.0.1\"\nlisten = %q\n", a.Name, a.User, a.Listen)
 		if a.Password != "" {
@@ -225,6 +232,7 @@ type jsonEvent struct {
 	Code      int    `json:"code"`
 	Reason    string `json:"reason"`
 	TalkMS    int64  `json:"talk_ms"`
+	Codec     string `json:"codec"`
 	Expires   int    `json:"expires"`
 }
 

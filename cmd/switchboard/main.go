@@ -63,6 +63,6 @@ configuration file (written with defaults on first start) and waits for calls.
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return withExit(exitUsage, err) })
 	root.PersistentFlags().StringVar(&a.configPath, "config", "", "configuration file (default $SWITCHBOARD_CONFIG or $XDG_CONFIG_HOME/switchboard/config.toml)")
-	root.AddCommand(a.registerCommand(), a.dialCommand(), a.answerCommand(), a.configCommand())
+	root.AddCommand(a.registerCommand(), a.dialCommand(), a.answerCommand(), a.configCommand(), a.devicesCommand())
 	return root
 }

@@ -29,19 +29,19 @@ func (f *callFlags) register(fl *pflag.FlagSet, recordNote string) {
 	fl.BoolVar(&f.asJSON, "json", false, "print events as JSON lines")
 }
 
-// codecRate is the sample rate of every codec offered today (G.711).
-const codecRate = 8000
-
-// mediaFactory gives each call its own audio from --play and --record: sources
-// keep a play position, so calls must not share one.
+// mediaFactory gives each call its own audio: the sound backend's, with --play
+// and --record on top. Sources keep a play position, so calls never share one.
 type mediaFactory struct {
+	base   func(c callInfo) phone.Media // the configured backend, with automatic recording
 	clip   *audio.Clip
 	record string
 	count  int
 }
 
+// newMediaFactory checks --play and --record before anything starts; the
+// session's sound backend is attached (base) once it is open.
 func newMediaFactory(play, record string) (*mediaFactory, error) {
-	f := &mediaFactory{record: record}
+	f := &mediaFactory{base: func(callInfo) phone.Media { return phone.Media{} }, record: record}
 	if play != "" {
 		clip, err := audio.ReadWAV(play)
 		if err != nil {
@@ -60,13 +60,13 @@ func newMediaFactory(play, record string) (*mediaFactory, error) {
 
 // next returns the media of the next call; the second and later recordings get a
 // -2, -3 … suffix so that no call overwrites another.
-func (f *mediaFactory) next() phone.Media {
+func (f *mediaFactory) next(c callInfo) phone.Media {
 	f.count++
-	m := phone.Media{}
-	if f.clip != nil {
-		m.Source = audio.NewClipSource(f.clip, codecRate)
+	m := f.base(c)
+	if clip := f.clip; clip != nil {
+		m.Source = func(rate int) (audio.Source, error) { return audio.NewClipSource(clip, rate), nil }
 	}
-	if f.record != "" {
+	if f.record != "" { // --record wins over recording.auto
 		m.RecordPath = f.record
 		if f.count > 1 {
 			ext := filepath.Ext(f.record)

@@ -63,6 +63,12 @@ func humanLine(ev phone.Event) string {
 		return fmt.Sprintf("answered (%s)", ev.Codec)
 	case phone.CallDTMF:
 		return "DTMF " + ev.Digit
+	case phone.AudioDevice:
+		s := fmt.Sprintf("audio device %s: %s", ev.Change, ev.Device)
+		if ev.Reason != "" {
+			s += " (" + ev.Reason + ")"
+		}
+		return s
 	case phone.CallEnded:
 		s := fmt.Sprintf("call ended: %s", ev.Result)
 		if ev.Code != 0 {

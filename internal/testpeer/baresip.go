@@ -36,6 +36,9 @@ type BaresipOptions struct {
 	PlayWAV string
 	// ToneHz of the generated tone (default 1000).
 	ToneHz float64
+	// Codecs in order of preference (default PCMU, PCMA); "opus" loads the
+	// opus module.
+	Codecs []string
 }
 
 // Baresip is a running baresip phone on 127.0.0.1 controlled via ctrl_tcp.
@@ -51,7 +54,8 @@ type Baresip struct {
 	// PlayWAV is the file this phone sends into calls.
 	PlayWAV string
 
-	t    testing.TB
+	codecs []string
+	t      testing.TB
 	proc *process
 	ctrl *ctrlClient
 }
@@ -120,7 +124,11 @@ func prepareBaresip(t testing.TB, opts BaresipOptions) (*Baresip, error) {
 		ConfigDir: filepath.Join(dir, "config"),
 		LogPath:   filepath.Join(dir, "baresip.log"),
 		PlayWAV:   opts.PlayWAV,
+		codecs:    opts.Codecs,
 		t:         t,
+	}
+	if len(b.codecs) == 0 {
+		b.codecs = []string{"PCMU", "PCMA"}
 	}
 	if b.SIPPort+1 == b.CtrlPort {
 		return nil, fmt.Errorf("ctrl port collides with TLS port %d", b.CtrlPort)
@@ -186,13 +194,18 @@ func (b *Baresip) configFile() string {
 		"ctrl_tcp_listen " + loopbackAddr(b.CtrlPort),
 		"snd_path " + b.RecordDir,
 	}
+	for _, c := range b.codecs {
+		if strings.EqualFold(c, "opus") {
+			lines = append(lines, "module opus.so", "opus_bitrate 32000")
+		}
+	}
 	return strings.Join(lines, "\n") + "\n"
 }
 
 // accountLine: with a registrar the AoR is sip:USER@127.0.0.1 (our realm)
 // and the registrar doubles as outbound proxy, so calls route through it.
 func (b *Baresip) accountLine(opts BaresipOptions, transport string) string {
-	params := []string{"audio_codecs=PCMU,PCMA"}
+	params := []string{"audio_codecs=" + strings.Join(b.codecs, ",")}
 	if opts.Password != "" {
 		params = append(params, "auth_pass="+opts.Password)
 	}

@@ -37,15 +37,19 @@ type SIPpResult struct {
 	Duration time.Duration
 }
 
-// sippFlagsWithoutValue are SIPp options that take no argument; every other
+// sippFlagTakesNoValue reports SIPp options without an argument; every other
 // option consumes the next argument. Needed to find the positional remote
 // host, which must be on 127.0.0.1.
-var sippFlagsWithoutValue = map[string]bool{
-	"-aa": true, "-bg": true, "-bind_local": true, "-nostdin": true, "-nd": true, "-nr": true,
-	"-rtp_echo": true, "-timeout_error": true, "-trace_msg": true, "-trace_shortmsg": true,
-	"-trace_screen": true, "-trace_err": true, "-trace_calldebug": true, "-trace_stat": true,
-	"-trace_counts": true, "-trace_rtt": true, "-trace_logs": true, "-trace_error_codes": true,
-	"-no_call_id_check": true, "-pause_msg_ign": true, "-v": true, "-h": true, "-sendbuffer_warn": true,
+func sippFlagTakesNoValue(flag string) bool {
+	switch flag {
+	case "-aa", "-bg", "-bind_local", "-nostdin", "-nd", "-nr", "-rtp_echo", "-timeout_error",
+		"-trace_msg", "-trace_shortmsg", "-trace_screen", "-trace_err", "-trace_calldebug",
+		"-trace_stat", "-trace_counts", "-trace_rtt", "-trace_logs", "-trace_error_codes",
+		"-no_call_id_check", "-pause_msg_ign", "-v", "-h", "-sendbuffer_warn":
+		return true
+	default:
+		return false
+	}
 }
 
 // RunSIPp runs sipp with args in a fresh temp dir. It forces -i, -mi, -ci
@@ -114,7 +118,7 @@ func sippArgs(args []string) ([]string, time.Duration, error) {
 			}
 			continue
 		}
-		if noValue, known := sippFlagsWithoutValue[arg]; known && noValue {
+		if sippFlagTakesNoValue(arg) {
 			given[arg] = ""
 			continue
 		}

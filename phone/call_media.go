@@ -1,0 +1,79 @@
+package phone
+
+import (
+	"fmt"
+
+	"github.com/switchboard/switchboard/audio"
+	"github.com/switchboard/switchboard/audio/jitter"
+)
+
+// MediaStats is a snapshot of a call's audio, cheap to take at any time (the
+// console refreshes it several times a second).
+type MediaStats struct {
+	Codec     string       `json:"codec"`
+	Muted     bool         `json:"muted"`
+	Recording bool         `json:"recording"`
+	Input     audio.Level  `json:"input"`  // what we send (after mute)
+	Output    audio.Level  `json:"output"` // what we play
+	Jitter    jitter.Stats `json:"jitter"`
+}
+
+func (c *Call) mediaPump() (*mediaPump, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pump == nil {
+		return nil, fmt.Errorf("call %s has no audio yet", c.ID)
+	}
+	return c.pump, nil
+}
+
+// SetMuted mutes or unmutes our side: silence is sent, RTP keeps flowing.
+func (c *Call) SetMuted(muted bool) error {
+	p, err := c.mediaPump()
+	if err != nil {
+		return err
+	}
+	p.muted.SetMuted(muted)
+	return nil
+}
+
+// StartRecording records the rest of the call to a stereo WAV (left = sent,
+// right = received), replacing a recording already running.
+func (c *Call) StartRecording(path string) error {
+	p, err := c.mediaPump()
+	if err != nil {
+		return err
+	}
+	if err := p.startRecording(path); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.recording = path
+	c.mu.Unlock()
+	return nil
+}
+
+// StopRecording finalises the recording, if one runs.
+func (c *Call) StopRecording() error {
+	p, err := c.mediaPump()
+	if err != nil {
+		return err
+	}
+	return p.closeRecording()
+}
+
+// MediaStats reports levels, mute, recording and jitter-buffer figures.
+func (c *Call) MediaStats() (MediaStats, error) {
+	p, err := c.mediaPump()
+	if err != nil {
+		return MediaStats{}, err
+	}
+	return p.stats(), nil
+}
+
+func (p *mediaPump) stats() MediaStats {
+	return MediaStats{
+		Codec: p.codec.Name, Muted: p.muted.IsMuted(), Recording: p.recorder.Load() != nil,
+		Input: p.inLevel.Level(), Output: p.outLevel.Level(), Jitter: p.jitter.Stats(),
+	}
+}
