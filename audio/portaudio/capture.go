@@ -16,8 +16,8 @@ import (
 // the oldest is dropped so the delay stays low.
 const (
 	captureRingMillis = 200
-	captureTrimAbove  = 120 // more than this waiting: drop down to captureTrimTo
-	captureTrimTo     = 40
+	captureTrimAbove  = 60 // more than this waiting: drop down to captureTrimTo
+	captureTrimTo     = 30
 )
 
 // Capture is a microphone resampled to the codec rate. It implements
@@ -44,7 +44,7 @@ func (h *Host) OpenCapture(dev Device, rate int, override float64, opts Options)
 	}
 	c := &Capture{rate: rate, ring: newRing(rate * captureRingMillis / 1000), timer: time.NewTimer(time.Hour)}
 	c.timer.Stop()
-	sv, err := h.startStream(dev, false, override, opts, c)
+	sv, err := h.startStream(dev, false, rate, override, opts, c)
 	if err != nil {
 		return nil, err
 	}

@@ -46,10 +46,21 @@ type Device struct {
 // device the stream was opened on; Reason says what happened and, for a
 // fallback, which device took over.
 type DeviceEvent struct {
-	Kind   string // "lost" | "fallback" | "restored"
+	Kind   string // EventLost, EventFallback or EventRestored
 	Device string
 	Reason string
 }
+
+// DeviceEvent kinds.
+const (
+	// EventLost: the device failed and no other works; the stream runs on
+	// silence (capture yields silence, playback drains its source).
+	EventLost = "lost"
+	// EventFallback: the device failed; the default device took over.
+	EventFallback = "fallback"
+	// EventRestored: the stream is back on the device it was opened on.
+	EventRestored = "restored"
+)
 
 // Options configure a stream.
 type Options struct {

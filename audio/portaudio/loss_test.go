@@ -134,14 +134,19 @@ func TestDeviceFallbackAndRestore(t *testing.T) {
 }
 
 // TestUnloadedSinkIsRescuedByPulse covers case (a): the sink a stream plays
-// into disappears. Usually PulseAudio moves the stream to the new default
-// sink itself and PortAudio notices nothing; sometimes the move kills the
-// stream instead, PortAudio's thread exits, and the watchdog reopens the
+// into disappears. A stream that follows the default sink is moved by
+// PulseAudio to the new default and PortAudio notices nothing; should the
+// stream die instead, PortAudio's thread exits and the watchdog reopens the
 // default device (which now means the new sink). Either way the call's
 // audio must go on, on the new default sink.
 func TestUnloadedSinkIsRescuedByPulse(t *testing.T) {
 	checkGoroutines(t)
 	p := startPulse(t)
+	// Like a desktop session, without PULSE_SINK/PULSE_SOURCE: with them
+	// every new stream asks for "spk" by name, and once spk is gone each
+	// reopen fails ("Unable to create stream: No such entity").
+	unsetenv(t, "PULSE_SINK")
+	unsetenv(t, "PULSE_SOURCE")
 	h := openHost(t, nil)
 	ev := newEvents()
 	pb, err := h.OpenPlayback(find(t, h, "default", true), 8000, 0, newCountingTone(1000, 8000), ev.options())
@@ -212,6 +217,13 @@ func TestNativeNoiseStaysOffStderr(t *testing.T) {
 		}
 	}
 	t.Logf("stderr during the test: %d bytes; log: %d lines", len(out), strings.Count(logged, "\n")+1)
+}
+
+// unsetenv removes key for the rest of the test (t.Setenv can only set).
+func unsetenv(t *testing.T, key string) {
+	t.Helper()
+	t.Setenv(key, "") // registers the restore
+	os.Unsetenv(key)
 }
 
 // captureFD2 points fd 2 at a file until the returned function is called,

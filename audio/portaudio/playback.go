@@ -37,7 +37,7 @@ func (h *Host) OpenPlayback(dev Device, rate int, override float64, src audio.So
 		return nil, fmt.Errorf("PortAudio: playback without a source")
 	}
 	p := &Playback{src: src, rate: rate}
-	sv, err := h.startStream(dev, true, override, opts, p)
+	sv, err := h.startStream(dev, true, rate, override, opts, p)
 	if err != nil {
 		return nil, err
 	}

@@ -87,6 +87,7 @@ type supervisor struct {
 	output   bool
 	want     Device // the device asked for; restored when it works again
 	override float64
+	rate     int // the codec rate, tried first
 	onEvent  func(DeviceEvent)
 	log      *slog.Logger
 
@@ -103,13 +104,13 @@ type supervisor struct {
 }
 
 // startStream opens dev for ep and starts its watchdog.
-func (h *Host) startStream(dev Device, output bool, override float64, opts Options, ep endpoint) (*supervisor, error) {
+func (h *Host) startStream(dev Device, output bool, rate int, override float64, opts Options, ep endpoint) (*supervisor, error) {
 	if !h.begin() {
 		return nil, ErrClosed
 	}
 	defer h.inflight.Done()
 	sv := &supervisor{
-		host: h, ep: ep, output: output, want: dev, override: override,
+		host: h, ep: ep, output: output, want: dev, override: override, rate: rate,
 		onEvent: opts.OnDeviceChange,
 		log:     h.log.With("direction", direction(output), "device", dev.Name),
 		stop:    make(chan struct{}),
@@ -127,87 +128,6 @@ func (h *Host) startStream(dev Device, output bool, override float64, opts Optio
 	h.register(sv)
 	go sv.run()
 	return sv, nil
-}
-
-func direction(output bool) string {
-	if output {
-		return "output"
-	}
-	return "input"
-}
-
-// open opens (without starting) a stream on dev: at the forced rate, or the
-// device's default rate, else 48000 or 44100 Hz; mono, else stereo.
-func (sv *supervisor) open(want Device) (*deviceStream, error) {
-	dev, info, ok := sv.host.lookup(want.Name, want.Index, sv.output)
-	if !ok {
-		return nil, fmt.Errorf("PortAudio: %w: %s %q", ErrNoDevice, direction(sv.output), want.Name)
-	}
-	rates := []float64{sv.override}
-	if sv.override <= 0 {
-		rates = []float64{info.DefaultSampleRate, 48000, 44100}
-	}
-	maxChannels := info.MaxInputChannels
-	if sv.output {
-		maxChannels = info.MaxOutputChannels
-	}
-	var opened *deviceStream
-	err := callPA("open "+direction(sv.output)+" "+dev.Name, func() error {
-		var firstErr error
-		tried := map[int]bool{}
-		for _, r := range rates {
-			rate := int(r + 0.5)
-			if rate <= 0 || tried[rate] {
-				continue
-			}
-			tried[rate] = true
-			for channels := 1; channels <= min(2, maxChannels); channels++ {
-				ds := &deviceStream{dev: dev, rate: rate, channels: channels, xruns: &sv.xruns}
-				s, err := sv.openStream(ds, info)
-				if err == nil {
-					ds.s, opened = s, ds
-					return nil
-				}
-				if firstErr == nil {
-					firstErr = fmt.Errorf("%d Hz: %w", rate, err)
-				}
-			}
-		}
-		if firstErr == nil {
-			firstErr = fmt.Errorf("no usable sample rate or channel count")
-		}
-		return firstErr
-	}, func() {
-		if opened != nil {
-			_ = opened.s.Close()
-		}
-	})
-	if err != nil {
-		return nil, fmt.Errorf("PortAudio: open %s %q: %w", direction(sv.output), dev.Name, err)
-	}
-	return opened, nil
-}
-
-// openStream is one Pa_OpenStream attempt; PortAudio lock held.
-func (sv *supervisor) openStream(ds *deviceStream, info *portaudio.DeviceInfo) (*portaudio.Stream, error) {
-	cb, err := sv.ep.callback(ds)
-	if err != nil {
-		return nil, err
-	}
-	latency := info.DefaultLowInputLatency
-	if sv.output {
-		latency = info.DefaultLowOutputLatency
-	}
-	// Two 20 ms periods at least: lower saves nothing on a phone call and
-	// invites underruns on a loaded machine.
-	dp := portaudio.StreamDeviceParameters{Device: info, Channels: ds.channels, Latency: max(latency, 40*time.Millisecond)}
-	p := portaudio.StreamParameters{SampleRate: float64(ds.rate), FramesPerBuffer: ds.rate / 50}
-	if sv.output {
-		p.Output = dp
-	} else {
-		p.Input = dp
-	}
-	return portaudio.OpenStream(p, cb)
 }
 
 // install stops the current stream (or the endpoint's silence) and starts
@@ -329,9 +249,9 @@ func (sv *supervisor) recover(reason string, stuck bool) {
 		sv.onWant = isWant
 		switch {
 		case isWant && !wasWant:
-			sv.emit("restored", fmt.Sprintf("%s after %s failed: %s", sv.want.Name, failed.Name, reason))
+			sv.emit(EventRestored, fmt.Sprintf("%s after %s failed: %s", sv.want.Name, failed.Name, reason))
 		case !isWant && wasWant:
-			sv.emit("fallback", fmt.Sprintf("%s; using %s", reason, dev.Name))
+			sv.emit(EventFallback, fmt.Sprintf("%s; using %s", reason, dev.Name))
 		default:
 			sv.log.Info("audio stream reopened", "on", dev.Name, "after", reason)
 		}
@@ -339,7 +259,7 @@ func (sv *supervisor) recover(reason string, stuck bool) {
 	}
 	sv.onWant = false
 	_ = sv.install(nil)
-	sv.emit("lost", fmt.Sprintf("%s; no working %s device, continuing with silence", reason, direction(sv.output)))
+	sv.emit(EventLost, fmt.Sprintf("%s; no working %s device, continuing with silence", reason, direction(sv.output)))
 }
 
 // restore tries the wanted device and, while on silence, the default one.
@@ -349,7 +269,7 @@ func (sv *supervisor) restore() {
 	if err == nil {
 		if err = sv.install(ds); err == nil {
 			sv.onWant = true
-			sv.emit("restored", sv.want.Name+" works again")
+			sv.emit(EventRestored, sv.want.Name+" works again")
 			return
 		}
 	}
@@ -358,12 +278,12 @@ func (sv *supervisor) restore() {
 	}
 	if def, ok := sv.host.defaultDevice(sv.output); ok && def.Index != sv.want.Index {
 		if ds, derr := sv.open(def); derr == nil && sv.install(ds) == nil {
-			sv.emit("fallback", fmt.Sprintf("%s still unavailable (%v); using %s", sv.want.Name, err, def.Name))
+			sv.emit(EventFallback, fmt.Sprintf("%s still unavailable (%v); using %s", sv.want.Name, err, def.Name))
 			return
 		}
 	}
 	if wasLive { // a failed switch cost us the fallback
-		sv.emit("lost", fmt.Sprintf("%v; continuing with silence", err))
+		sv.emit(EventLost, fmt.Sprintf("%v; continuing with silence", err))
 	}
 }
 

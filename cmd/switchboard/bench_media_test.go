@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,11 +16,13 @@ import (
 // process's CPU ticks (10 ms each) give a figure to two significant digits.
 const cpuCallSeconds = 20
 
-// BenchmarkCallCPU: baresip calls an auto-answering switchboard; both send a
-// tone and record what they receive. The CPU time each process spends during
+// BenchmarkCallCPU: baresip calls an auto-answering switchboard. Both talk
+// through the same virtual sound card (a PulseAudio null sink, a tone in the
+// microphone), so each does a real phone's work: capture, resample, encode,
+// decode, jitter buffer, playback. The CPU time each process spends during
 // the same call is scaled to one call-minute, with the RSS of each in the call.
 func BenchmarkCallCPU(b *testing.B) {
-	requireBenchPeers(b, "baresip")
+	requireBenchPeers(b, "baresip", "pulseaudio", "pacat")
 	for _, codec := range []string{"PCMU", "opus"} {
 		b.Run(codec, func(b *testing.B) {
 			if codec == "opus" && !audio.OpusAvailable() {
@@ -35,17 +36,15 @@ func BenchmarkCallCPU(b *testing.B) {
 }
 
 func benchCallCPU(b *testing.B, codec string) {
-	dir := b.TempDir()
-	tone := filepath.Join(dir, "tone.wav")
-	if err := testpeer.WriteToneWAV(tone, 440, 2*cpuCallSeconds*time.Second); err != nil {
-		b.Fatal(err)
-	}
+	pulse := testpeer.StartPulse(b)
+	pulse.StartTone(b, "mic", 440)
 	listen := fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(b, "udp"))
-	audioCfg := fmt.Sprintf("[audio]\nbackend = \"file\"\ncodecs = [%q]\nfile_input = %q\nfile_output = %q\n",
-		codec, tone, filepath.Join(dir, "received.wav"))
-	sb := startBenchSB(b, "--config", benchConfigWith(b, listen, audioCfg))
+	audioCfg := fmt.Sprintf("[audio]\nbackend = \"portaudio\"\ncodecs = [%q]\n", codec)
+	sb := startSBEnv(b, pulse.Env(), "--config", benchConfigWith(b, listen, audioCfg))
+	sb.waitLine("waiting for calls", 10*time.Second)
 	defer stopBench(sb)
-	peer := testpeer.StartBaresip(b, testpeer.BaresipOptions{User: "1001", ToneHz: 1000, Codecs: []string{codec}})
+	peer := testpeer.StartBaresip(b, testpeer.BaresipOptions{User: "1001", Codecs: []string{codec},
+		SoundCard: true, Env: pulse.Env()})
 	defer peer.Stop()
 
 	if err := peer.Dial("sip:1002@" + listen); err != nil {
@@ -60,6 +59,9 @@ func benchCallCPU(b *testing.B, codec string) {
 	time.Sleep(cpuCallSeconds * time.Second / 2)
 	after := []float64{cpuSeconds(b, pids[0]), cpuSeconds(b, pids[1])}
 	_ = peer.Hangup()
+	if !strings.Contains(strings.Join(sb.output(), "\n"), "answered ("+codec) {
+		b.Fatalf("the call was not answered with %s:\n%s", codec, strings.Join(sb.output(), "\n"))
+	}
 
 	perMinute := func(i int) float64 { return (after[i] - before[i]) * 1000 * 60 / cpuCallSeconds }
 	ours, theirs := perMinute(0), perMinute(1)
@@ -70,8 +72,93 @@ func benchCallCPU(b *testing.B, codec string) {
 	}
 	b.ReportMetric(rss[0], "switchboard-call-MB")
 	b.ReportMetric(rss[1], "baresip-call-MB")
-	b.Logf("%s call: CPU per call-minute switchboard %.0f ms (%.2f%% of a core), baresip %.0f ms (%.2f%%); RSS switchboard %.1f MB, baresip %.1f MB",
+	b.Logf("%s call through the sound card: CPU per call-minute switchboard %.0f ms (%.2f%% of a core), baresip %.0f ms (%.2f%%); RSS switchboard %.1f MB, baresip %.1f MB",
 		codec, ours, ours/600, theirs, theirs/600, rss[0], rss[1])
+}
+
+// BenchmarkMouthToEar: two switchboards call each other through one virtual
+// sound card. A click played into the caller's microphone crosses the call
+// and comes out of the callee's speaker, which is wired back into that same
+// microphone sink; the distance between the click and its first echo in one
+// recording is the mouth-to-ear delay (capture, encode, network, jitter
+// buffer, playback). The caller's input gain of -6 dB makes later echoes die out.
+func BenchmarkMouthToEar(b *testing.B) {
+	requireBenchPeers(b, "pulseaudio", "pacat")
+	for i := 0; i < b.N; i++ {
+		pulse := testpeer.StartPulse(b)
+		calleeAddr := fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(b, "udp"))
+		callerAddr := fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(b, "udp"))
+		card := "[audio]\nbackend = \"portaudio\"\ncodecs = [\"PCMU\"]\n"
+		callee := startSBEnv(b, append(pulse.Env(), "PULSE_SINK=mic", "PULSE_SOURCE=silence"),
+			"--config", benchConfigWith(b, calleeAddr, card), "answer", "--timeout", "60s")
+		time.Sleep(500 * time.Millisecond)
+		caller := startSBEnv(b, append(pulse.Env(), "PULSE_SINK=spare", "PULSE_SOURCE=mic.monitor"),
+			"--config", benchConfigWith(b, callerAddr, card+"input_gain = -6\n"), "dial", "sip:1002@"+calleeAddr,
+			"--hangup-after", "6s")
+		caller.waitLine("answered", 15*time.Second)
+		time.Sleep(1500 * time.Millisecond)
+		recorded := make(chan []int16)
+		go func() { recorded <- pulse.Record(b, "mic.monitor", 2500*time.Millisecond) }()
+		time.Sleep(500 * time.Millisecond)
+		pulse.PlayTone(b, "mic", 1000, 20*time.Millisecond)
+		delay, err := clickEchoDelay(<-recorded, testpeer.PulseRate)
+		caller.wait(30 * time.Second)
+		callee.wait(30 * time.Second)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ms := float64(delay) / float64(time.Millisecond)
+		b.ReportMetric(ms, "mouth-to-ear-ms")
+		b.Logf("mouth-to-ear through the virtual sound card, PCMU, loopback: %.1f ms (goal < 80 ms)", ms)
+	}
+}
+
+// clickEchoDelay finds the click (the first burst over a fifth of the peak)
+// and the start of the next burst after it has died away.
+func clickEchoDelay(s []int16, rate int) (time.Duration, error) {
+	peak := 0
+	for _, v := range s {
+		peak = max(peak, abs(int(v)))
+	}
+	thr := peak / 5
+	if peak < 1000 {
+		return 0, fmt.Errorf("no click recorded (peak %d)", peak)
+	}
+	first := -1
+	for i, v := range s {
+		if abs(int(v)) > thr {
+			first = i
+			break
+		}
+	}
+	quiet := rate / 200 // 5 ms below the threshold ends the click
+	end, run := -1, 0
+	for i := first; i < len(s); i++ {
+		if abs(int(s[i])) > thr {
+			run = 0
+			continue
+		}
+		if run++; run >= quiet {
+			end = i
+			break
+		}
+	}
+	if end < 0 {
+		return 0, fmt.Errorf("the click never ended")
+	}
+	for i := end; i < len(s); i++ {
+		if abs(int(s[i])) > thr {
+			return time.Duration(i-first) * time.Second / time.Duration(rate), nil
+		}
+	}
+	return 0, fmt.Errorf("the click did not come back through the call")
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
 }
 
 // benchConfigWith is benchConfig plus extra TOML (an [audio] table).

@@ -108,6 +108,10 @@ func follow(ctx context.Context, sub *phone.Subscription, call *phone.Call, out 
 				<-call.Done()
 				return call.Ended()
 			}
+			if ev.Kind == phone.AudioDevice {
+				out.event(ev) // the call's headset may be the device that changed
+				continue
+			}
 			if ev.CallID != call.ID {
 				continue
 			}

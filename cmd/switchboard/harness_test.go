@@ -107,8 +107,14 @@ type sbProcess struct {
 // startSB runs switchboard in the background; it is killed at the end of the test.
 func startSB(t testing.TB, args ...string) *sbProcess {
 	t.Helper()
+	return startSBEnv(t, nil, args...)
+}
+
+// startSBEnv is startSB with extra environment variables (a test PulseAudio).
+func startSBEnv(t testing.TB, env []string, args ...string) *sbProcess {
+	t.Helper()
 	cmd := exec.Command(binaryPath, args...)
-	cmd.Env = isolatedEnv(t)
+	cmd.Env = append(isolatedEnv(t), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	p := &sbProcess{t: t, cmd: cmd, lines: make(chan string, 1024), done: make(chan struct{})}
 	cmd.Stderr = &lockedWriter{mu: &p.mu, w: &p.stderr}
@@ -234,6 +240,8 @@ type jsonEvent struct {
 	TalkMS    int64  `json:"talk_ms"`
 	Codec     string `json:"codec"`
 	Expires   int    `json:"expires"`
+	Change    string `json:"change"`
+	Device    string `json:"device"`
 }
 
 func parseEvents(t *testing.T, lines []string) []jsonEvent {

@@ -39,6 +39,13 @@ type BaresipOptions struct {
 	// Codecs in order of preference (default PCMU, PCMA); "opus" loads the
 	// opus module.
 	Codecs []string
+	// SoundCard plays and captures through ALSA's default device instead of
+	// files (with Env pointing it at a test PulseAudio). Without it, playback
+	// goes to ALSA's null device, which does not pace the player: fine for
+	// tests, not for measuring CPU.
+	SoundCard bool
+	// Env is added to the phone's environment (e.g. Pulse.Env()).
+	Env []string
 }
 
 // Baresip is a running baresip phone on 127.0.0.1 controlled via ctrl_tcp.
@@ -54,10 +61,11 @@ type Baresip struct {
 	// PlayWAV is the file this phone sends into calls.
 	PlayWAV string
 
-	codecs []string
-	t      testing.TB
-	proc *process
-	ctrl *ctrlClient
+	codecs    []string
+	soundCard bool
+	t         testing.TB
+	proc      *process
+	ctrl      *ctrlClient
 }
 
 // StartBaresip starts a phone with its own config dir and waits until
@@ -77,7 +85,7 @@ func StartBaresip(t testing.TB, opts BaresipOptions) *Baresip {
 		Dir:     b.ConfigDir,
 		LogPath: b.LogPath,
 		// HOME points into the temp dir so nothing reads or writes ~/.baresip.
-		Env: append(os.Environ(), "HOME="+b.ConfigDir),
+		Env: append(append(os.Environ(), opts.Env...), "HOME="+b.ConfigDir),
 	})
 	if err != nil {
 		t.Fatalf("testpeer: %v", err)
@@ -125,6 +133,7 @@ func prepareBaresip(t testing.TB, opts BaresipOptions) (*Baresip, error) {
 		LogPath:   filepath.Join(dir, "baresip.log"),
 		PlayWAV:   opts.PlayWAV,
 		codecs:    opts.Codecs,
+		soundCard: opts.SoundCard,
 		t:         t,
 	}
 	if len(b.codecs) == 0 {
@@ -162,27 +171,31 @@ func prepareBaresip(t testing.TB, opts BaresipOptions) (*Baresip, error) {
 	return b, nil
 }
 
-// configFile renders baresip's config. No sound card exists: playback goes
-// to ALSA's "null" PCM, capture comes from aufile, and sndfile records what
-// the call decoded. menu provides dial/accept/hangup and auto-answer.
+// configFile renders baresip's config. Without a sound card, playback goes
+// to ALSA's "null" PCM and capture comes from aufile; with one, both use
+// ALSA's default device. sndfile records what the call decoded either way.
+// menu provides dial/accept/hangup and auto-answer.
 func (b *Baresip) configFile() string {
-	lines := []string{
+	audio := []string{"audio_player alsa,null", "audio_alert alsa,null", "audio_source aufile," + b.PlayWAV}
+	if b.soundCard {
+		audio = []string{"audio_player alsa,default", "audio_alert alsa,default", "audio_source alsa,default"}
+	}
+	lines := append([]string{
 		"poll_method epoll",
 		"sip_listen " + loopbackAddr(b.SIPPort),
 		"call_local_timeout 120",
 		"call_max_calls 4",
-		"audio_player alsa,null",
-		"audio_alert alsa,null",
-		"audio_source aufile," + b.PlayWAV,
+	}, audio...)
+	lines = append(lines,
 		"audio_level no",
 		"rtp_tos 0",
 		// Below the range FreePort hands out, so RTP never takes a SIP port.
 		"rtp_ports 10000-19998",
 		"rtcp_mux no",
 		"jitter_buffer_delay 1-10",
-		"net_interface " + loopback, // "lo" does not work in 1.0.0
+		"net_interface "+loopback, // "lo" does not work in 1.0.0
 		// Nothing here needs DNS; if something asks, keep it on loopback.
-		"dns_server " + loopback + ":53",
+		"dns_server "+loopback+":53",
 		"module_path /usr/lib/baresip/modules",
 		"module g711.so",
 		"module alsa.so",
@@ -191,9 +204,9 @@ func (b *Baresip) configFile() string {
 		"module_tmp account.so",
 		"module_app menu.so",
 		"module_app ctrl_tcp.so",
-		"ctrl_tcp_listen " + loopbackAddr(b.CtrlPort),
-		"snd_path " + b.RecordDir,
-	}
+		"ctrl_tcp_listen "+loopbackAddr(b.CtrlPort),
+		"snd_path "+b.RecordDir,
+	)
 	for _, c := range b.codecs {
 		if strings.EqualFold(c, "opus") {
 			lines = append(lines, "module opus.so", "opus_bitrate 32000")
