@@ -83,34 +83,61 @@ func benchCallCPU(b *testing.B, codec string) {
 // recording is the mouth-to-ear delay (capture, encode, network, jitter
 // buffer, playback). The caller's input gain of -6 dB makes later echoes die out.
 func BenchmarkMouthToEar(b *testing.B) {
-	requireBenchPeers(b, "pulseaudio", "pacat")
+	requireBenchPeers(b, "pulseaudio", "pacat", "baresip")
+	// The caller captures the microphone and plays into a sink nobody hears;
+	// the callee hears silence and plays into the microphone.
+	callerRoute := []string{"PULSE_SINK=spare", "PULSE_SOURCE=mic.monitor"}
+	calleeRoute := []string{"PULSE_SINK=mic", "PULSE_SOURCE=silence"}
 	for i := 0; i < b.N; i++ {
-		pulse := testpeer.StartPulse(b)
-		calleeAddr := fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(b, "udp"))
-		callerAddr := fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(b, "udp"))
-		card := "[audio]\nbackend = \"portaudio\"\ncodecs = [\"PCMU\"]\n"
-		callee := startSBEnv(b, append(pulse.Env(), "PULSE_SINK=mic", "PULSE_SOURCE=silence"),
-			"--config", benchConfigWith(b, calleeAddr, card), "answer", "--timeout", "60s")
-		time.Sleep(500 * time.Millisecond)
-		caller := startSBEnv(b, append(pulse.Env(), "PULSE_SINK=spare", "PULSE_SOURCE=mic.monitor"),
-			"--config", benchConfigWith(b, callerAddr, card+"input_gain = -6\n"), "dial", "sip:1002@"+calleeAddr,
-			"--hangup-after", "6s")
-		caller.waitLine("answered", 15*time.Second)
-		time.Sleep(1500 * time.Millisecond)
-		recorded := make(chan []int16)
-		go func() { recorded <- pulse.Record(b, "mic.monitor", 2500*time.Millisecond) }()
-		time.Sleep(500 * time.Millisecond)
-		pulse.PlayTone(b, "mic", 1000, 20*time.Millisecond)
-		delay, err := clickEchoDelay(<-recorded, testpeer.PulseRate)
-		caller.wait(30 * time.Second)
-		callee.wait(30 * time.Second)
-		if err != nil {
-			b.Fatal(err)
-		}
-		ms := float64(delay) / float64(time.Millisecond)
-		b.ReportMetric(ms, "mouth-to-ear-ms")
-		b.Logf("mouth-to-ear through the virtual sound card, PCMU, loopback: %.1f ms (goal < 80 ms)", ms)
+		ours := mouthToEar(b, func(pulse *testpeer.Pulse) func() {
+			calleeAddr := fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(b, "udp"))
+			callerAddr := fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(b, "udp"))
+			card := "[audio]\nbackend = \"portaudio\"\ncodecs = [\"PCMU\"]\n"
+			callee := startSBEnv(b, append(pulse.Env(), calleeRoute...),
+				"--config", benchConfigWith(b, calleeAddr, card), "answer", "--timeout", "60s")
+			time.Sleep(500 * time.Millisecond)
+			caller := startSBEnv(b, append(pulse.Env(), callerRoute...),
+				"--config", benchConfigWith(b, callerAddr, card+"input_gain = -6\n"), "dial", "sip:1002@"+calleeAddr,
+				"--hangup-after", "6s")
+			caller.waitLine("answered", 15*time.Second)
+			return func() { caller.wait(30 * time.Second); callee.wait(30 * time.Second) }
+		})
+		theirs := mouthToEar(b, func(pulse *testpeer.Pulse) func() {
+			callee := testpeer.StartBaresip(b, testpeer.BaresipOptions{User: "1002", AutoAnswer: true,
+				SoundCard: true, Env: append(pulse.Env(), calleeRoute...)})
+			caller := testpeer.StartBaresip(b, testpeer.BaresipOptions{User: "1001",
+				SoundCard: true, Env: append(pulse.Env(), callerRoute...)})
+			if err := caller.Dial(fmt.Sprintf("sip:1002@127.0.0.1:%d", callee.SIPPort)); err != nil {
+				b.Fatal(err)
+			}
+			caller.WaitEvent(b, "CALL_ESTABLISHED", 10*time.Second)
+			return func() { caller.Stop(); callee.Stop() }
+		})
+		ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+		b.ReportMetric(ms(ours), "switchboard-mouth-to-ear-ms")
+		b.ReportMetric(ms(theirs), "baresip-mouth-to-ear-ms")
+		b.ReportMetric(ms(ours)/ms(theirs), "ratio")
+		b.Logf("mouth-to-ear through the virtual sound card, PCMU, loopback: switchboard %.1f ms (goal < 80 ms), baresip %.1f ms, ratio %.2f",
+			ms(ours), ms(theirs), ms(ours)/ms(theirs))
 	}
+}
+
+// mouthToEar sets up a call with call (which returns how to end it), plays
+// a click into the microphone and measures how long it takes to come back.
+func mouthToEar(b *testing.B, call func(*testpeer.Pulse) (end func())) time.Duration {
+	pulse := testpeer.StartPulse(b)
+	end := call(pulse)
+	time.Sleep(1500 * time.Millisecond)
+	recorded := make(chan []int16)
+	go func() { recorded <- pulse.Record(b, "mic.monitor", 2500*time.Millisecond) }()
+	time.Sleep(500 * time.Millisecond)
+	pulse.PlayTone(b, "mic", 1000, 20*time.Millisecond)
+	delay, err := clickEchoDelay(<-recorded, testpeer.PulseRate)
+	end()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return delay
 }
 
 // clickEchoDelay finds the click (the first burst over a fifth of the peak)
