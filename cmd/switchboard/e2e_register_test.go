@@ -97,10 +97,9 @@ func TestReRegistersAfterRegistrarRestart(t *testing.T) {
 
 	k.Stop()
 	sb.waitLine("registration failed", 15*time.Second)
+	// The restarted registrar starts with an empty location table (the phone
+	// may already be back in it by the time we could look, so we do not).
 	k.Restart()
-	if got := k.Registered("1001"); len(got) != 0 {
-		t.Fatalf("a restarted registrar should have lost the binding, has %v", got)
-	}
 	// One retry interval (1 s, doubled at most a few times while it was down) plus
 	// the REGISTER exchange.
 	sb.waitLine("registered at", 15*time.Second)
