@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,9 +88,15 @@ func TestMigrationsApplyOnceAndReopenIsNoOp(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "migrate.db")
 	ctx := context.Background()
 
+	embedded, err := loadMigrations(embeddedMigrations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newest := embedded[len(embedded)-1].version
+
 	db := openTestDB(t, path)
-	if got := countRows(t, db, "SELECT count(*) FROM schema_migrations"); got != 1 {
-		t.Fatalf("schema_migrations rows = %d, want 1", got)
+	if got := countRows(t, db, "SELECT count(*) FROM schema_migrations"); got != len(embedded) {
+		t.Fatalf("schema_migrations rows = %d, want %d", got, len(embedded))
 	}
 	if got := countRows(t, db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'calls'"); got != 1 {
 		t.Fatalf("calls table missing")
@@ -107,8 +114,8 @@ func TestMigrationsApplyOnceAndReopenIsNoOp(t *testing.T) {
 
 	reopened := openTestDB(t, path)
 	defer reopened.Close()
-	if got := countRows(t, reopened, "SELECT count(*) FROM schema_migrations"); got != 1 {
-		t.Fatalf("after reopen schema_migrations rows = %d, want 1", got)
+	if got := countRows(t, reopened, "SELECT count(*) FROM schema_migrations"); got != len(embedded) {
+		t.Fatalf("after reopen schema_migrations rows = %d, want %d", got, len(embedded))
 	}
 	var appliedAt int64
 	if err := reopened.SQL().QueryRowContext(ctx, "SELECT applied_at FROM schema_migrations WHERE version = 1").Scan(&appliedAt); err != nil {
@@ -121,8 +128,8 @@ func TestMigrationsApplyOnceAndReopenIsNoOp(t *testing.T) {
 		t.Errorf("calls rows after reopen = %d, want 1", got)
 	}
 	version, err := reopened.SchemaVersion(ctx)
-	if err != nil || version != 1 {
-		t.Errorf("SchemaVersion = %d, %v; want 1", version, err)
+	if err != nil || version != newest {
+		t.Errorf("SchemaVersion = %d, %v; want %d", version, err, newest)
 	}
 }
 
@@ -188,24 +195,38 @@ func TestFailedMigrationRollsBack(t *testing.T) {
 	defer db.Close()
 	ctx := context.Background()
 
-	broken := fstest.MapFS{
-		"migrations/0001_calls.sql":  {Data: []byte("SELECT 1")}, // already applied; not re-run
-		"migrations/0002_half.sql":   {Data: []byte("CREATE TABLE half (id INTEGER); THIS IS NOT SQL;")},
-		"migrations/0003_never.sql":  {Data: []byte("CREATE TABLE never (id INTEGER);")},
-		"migrations/README.txt":      {Data: []byte("ignored")},
-		"migrations/0004_after.sql":  {Data: []byte("CREATE TABLE after (id INTEGER);")},
-		"migrations/0005_later.sql":  {Data: []byte("CREATE TABLE later (id INTEGER);")},
-		"migrations/0006_latest.sql": {Data: []byte("CREATE TABLE latest (id INTEGER);")},
+	embedded, err := loadMigrations(embeddedMigrations)
+	if err != nil {
+		t.Fatal(err)
 	}
-	err := applyMigrations(ctx, db.SQL(), broken)
-	if err == nil || !strings.Contains(err.Error(), "0002_half.sql") {
-		t.Fatalf("applyMigrations = %v, want an error naming 0002_half.sql", err)
+	newest := embedded[len(embedded)-1].version
+	// Every embedded migration is already applied, so these stand-ins are
+	// not re-run; the broken one comes right after them.
+	broken := fstest.MapFS{"migrations/README.txt": {Data: []byte("ignored")}}
+	for _, step := range embedded {
+		broken["migrations/"+step.name] = &fstest.MapFile{Data: []byte("SELECT 1")}
+	}
+	later := []struct{ name, script string }{
+		{"half", "CREATE TABLE half (id INTEGER); THIS IS NOT SQL;"},
+		{"never", "CREATE TABLE never (id INTEGER);"},
+		{"after", "CREATE TABLE after (id INTEGER);"},
+		{"later", "CREATE TABLE later (id INTEGER);"},
+		{"latest", "CREATE TABLE latest (id INTEGER);"},
+	}
+	for i, step := range later {
+		broken[fmt.Sprintf("migrations/%04d_%s.sql", newest+1+i, step.name)] = &fstest.MapFile{Data: []byte(step.script)}
+	}
+	halfName := fmt.Sprintf("%04d_half.sql", newest+1)
+
+	err = applyMigrations(ctx, db.SQL(), broken)
+	if err == nil || !strings.Contains(err.Error(), halfName) {
+		t.Fatalf("applyMigrations = %v, want an error naming %s", err, halfName)
 	}
 	if got := countRows(t, db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('half', 'never')"); got != 0 {
 		t.Errorf("failed migration left %d tables behind", got)
 	}
-	if version, err := db.SchemaVersion(ctx); err != nil || version != 1 {
-		t.Errorf("SchemaVersion = %d, %v; want 1", version, err)
+	if version, err := db.SchemaVersion(ctx); err != nil || version != newest {
+		t.Errorf("SchemaVersion = %d, %v; want %d", version, err, newest)
 	}
 }
 

@@ -1,0 +1,76 @@
+package crm
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"testing"
+)
+
+// FuzzImportCSV feeds arbitrary bytes to the importer. It must never panic;
+// an all-or-nothing import either fails with an *ImportError and writes
+// nothing, or accounts for every row; SkipInvalid accounts for every row
+// and writes a well-formed rejects file with one line per rejected row.
+func FuzzImportCSV(f *testing.F) {
+	for _, seed := range []string{
+		"Name,Phone\nIvan,+7 495 123-45-67\n",
+		utf8BOM + "Name;Mobile;Work phone\r\nИван;8 916 123 45 67;8 495 123 45 67\r\n",
+		"Фамилия,Имя,Телефон\nИванов,Иван,89161234567\nПетров,Пётр,89161234567\n",
+		"Name,Phone\n\"Quoted, name\",\"+7 495 123-45-67;+7 495 123-45-68\"\n",
+		"Name,Phone\nBad,\xff\xfe\n",
+		"Name,Phone\nA,1\nB,call me\n,\n",
+		"Name,Phone,Tags,Time zone\nA,+1 212 555 0100,\"a, b\",America/New_York\n",
+		"Name,Phone\n\"unterminated,+7\n",
+		"",
+		"\n\n\n",
+		"Name\tPhone\nTab,+44 20 7946 0958\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	shared := newTestEnv(f, testSettings())
+	f.Fuzz(func(t *testing.T, data []byte) {
+		env := *shared
+		env.t = t // helpers must report to this input's test, not to f
+		before := env.counts()
+		report, err := env.crm.ImportCSV(env.ctx, bytes.NewReader(data), ImportOptions{MaxRecordBytes: 4096})
+		if err != nil {
+			var importErr *ImportError
+			if !errors.As(err, &importErr) {
+				t.Fatalf("error %v is not an *ImportError", err)
+			}
+			if after := env.counts(); !equalCounts(before, after) {
+				t.Fatalf("failed import wrote rows: %v → %v", before, after)
+			}
+		} else {
+			if report.Rows != report.Created+report.Merged || report.Rejected != 0 {
+				t.Fatalf("report does not add up: %+v", report)
+			}
+			if got := env.count("SELECT count(*) FROM contacts") - before["contacts"]; got != report.Created {
+				t.Fatalf("%d contacts written, report says %d", got, report.Created)
+			}
+		}
+
+		var rejects bytes.Buffer
+		report, err = env.crm.ImportCSV(env.ctx, bytes.NewReader(data),
+			ImportOptions{SkipInvalid: true, Rejects: &rejects, MaxRecordBytes: 4096})
+		if err != nil {
+			var importErr *ImportError
+			if !errors.As(err, &importErr) || importErr.Fatal == nil {
+				t.Fatalf("SkipInvalid failed without a fatal file error: %v", err)
+			}
+			return
+		}
+		if report.Rows != report.Created+report.Merged+report.Rejected {
+			t.Fatalf("SkipInvalid report does not add up: %+v", report)
+		}
+		reader := csv.NewReader(&rejects)
+		reader.FieldsPerRecord = -1 // a row with too many fields is written as it was
+		lines, err := reader.ReadAll()
+		if err != nil {
+			t.Fatalf("rejects file is not CSV: %v", err)
+		}
+		if len(lines) != report.Rejected+1 {
+			t.Fatalf("rejects file has %d lines for %d rejected rows", len(lines), report.Rejected)
+		}
+	})
+}

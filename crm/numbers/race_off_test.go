@@ -1,0 +1,5 @@
+//go:build !race
+
+package numbers
+
+const raceEnabled = false
