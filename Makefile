@@ -14,7 +14,7 @@ TEST_PACKAGES := $(RUN_PACKAGES) kamailio kamailio-extra-modules kamailio-tls-mo
 	baresip sip-tester sipsak sox libsox-fmt-all netcat-openbsd openssl \
 	pulseaudio pulseaudio-utils alsa-utils libasound2-plugins
 
-.PHONY: all build run test test-short bench lint deps-run deps-test clean
+.PHONY: all build run test test-short bench lint fuzz deps-run deps-test clean
 
 all: build
 
@@ -35,6 +35,19 @@ run: deps-run build
 test: deps-test
 	$(GO) vet -tags $(TAGS) ./...
 	SWITCHBOARD_REQUIRE_PEERS=1 $(GO) test $(GOFLAGS_TEST) -tags $(TAGS) -timeout 40m ./...
+	$(MAKE) --no-print-directory fuzz
+
+## fuzz: every fuzz target for a short, bounded time (FUZZTIME each; part of make test)
+FUZZTIME ?= 10s
+FUZZ_TARGETS := ./crm/numbers:FuzzNormalize ./crm:FuzzImportCSV ./config:FuzzLoad \
+	./audio:FuzzDecodeWAV ./audio/jitter:FuzzPush ./phone:FuzzParseTarget
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -tags $(TAGS) -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null || \
+			{ $(GO) test -tags $(TAGS) -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; exit 1; }; \
+	done
 
 ## test-short: unit tests only, no peers needed
 test-short: deps-run
