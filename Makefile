@@ -53,9 +53,13 @@ fuzz:
 test-short: deps-run
 	$(GO) test -short -count=1 -tags $(TAGS) ./...
 
-## bench: benchmarks with figures next to baresip's, measured in the same run
+## bench: benchmarks with figures next to baresip's, measured in the same run; the CRM
+## and history ones on the data sizes their goals are stated for (BENCH_CONTACTS, BENCH_CALLS)
+BENCH_CONTACTS ?= 1000000
+BENCH_CALLS    ?= 10000000
 bench: deps-test build
-	SWITCHBOARD_REQUIRE_PEERS=1 $(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 1x -timeout 30m ./...
+	SWITCHBOARD_BENCH_CONTACTS=$(BENCH_CONTACTS) SWITCHBOARD_BENCH_CALLS=$(BENCH_CALLS) \
+	SWITCHBOARD_REQUIRE_PEERS=1 $(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

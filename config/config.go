@@ -22,6 +22,7 @@ type Config struct {
 	Audio     Audio     `toml:"audio"`
 	Recording Recording `toml:"recording"`
 	Screening Screening `toml:"screening"`
+	CRM       CRM       `toml:"crm"`
 	Accounts  []Account `toml:"accounts"`
 }
 

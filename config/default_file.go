@@ -93,6 +93,109 @@ pattern = "{date}_{time}_{direction}_{number}.wav"
 # e.g. blocked = ["+15550100", "anonymous"].
 blocked = []
 
+[crm]
+# The local CRM (contacts, cases, callback tasks, blacklist) lives in the
+# database above. The operator key at the top names the current operator.
+#
+# Country assumed for numbers written without a country code, as an ISO 3166
+# code such as "RU", "DE" or "US": then "8 (495) 123-45-67" and
+# "+7 495 123-45-67" are the same number. Empty: only numbers written with a
+# country code are understood; the others are matched by their last digits.
+default_country = ""
+# Numbers of at most this many digits (written without "+") are internal
+# extensions and never get a country code. 0 = there are no extensions.
+internal_digits = 6
+# Numbers that cannot be understood match by this many last digits (4 to 15).
+suffix_digits = 10
+# Language of the names and notes the CRM writes by itself: "en" or "ru".
+language = "en"
+# Time zone (IANA name such as "Europe/Moscow") of the clock times in
+# generated names and of "today" in task lists. Empty: this machine's zone.
+time_zone = ""
+# Longest time the caller card may take while a call rings; a slower card is
+# shown with what is known by then and completed afterwards.
+card_timeout = "200ms"
+# The kinds of case.
+case_kinds = ["deal", "lead", "order"]
+# Currency (ISO 4217 code such as "RUB" or "EUR") of cases entered without
+# one. Empty: none.
+default_currency = ""
+
+# The statuses of cases, one [[crm.case_statuses]] each, in the order they
+# are offered. Every kind needs at least one open status.
+[[crm.case_statuses]]
+# Status name, as stored and shown.
+name = "new"
+# "open", or how a case in this status is closed: "won" or "lost".
+outcome = "open"
+# Kinds of case this status applies to; [] = every kind.
+kinds = []
+
+[[crm.case_statuses]]
+name = "in_progress"
+outcome = "open"
+kinds = []
+
+[[crm.case_statuses]]
+name = "won"
+outcome = "won"
+kinds = []
+
+[[crm.case_statuses]]
+name = "lost"
+outcome = "lost"
+kinds = []
+
+[crm.policy]
+# What the CRM does by itself when a call ends. The defaults do nothing.
+#
+# Answered incoming call from a number no contact has: "nothing", "contact"
+# (add a contact named like "New (16:30 05.03.2018, incoming call)") or
+# "contact+case" (that contact and a case for the call).
+answered_unknown = "nothing"
+# The same choice for a missed incoming call from an unknown number.
+missed_unknown = "nothing"
+# The same choice for an outgoing call to an unknown number.
+outgoing_unknown = "nothing"
+# Kind of the cases the policies open; "" = "lead" (or the first kind).
+case_kind = ""
+# Status of the cases the policies open; "" = the kind's first open status.
+case_status = ""
+# The keys below override case_kind or case_status for one policy; "" means
+# "as case_kind / case_status". Kind of the cases answered_unknown opens:
+answered_unknown_case_kind = ""
+# Status of the cases answered_unknown opens.
+answered_unknown_case_status = ""
+# Kind of the cases missed_unknown opens.
+missed_unknown_case_kind = ""
+# Status of the cases missed_unknown opens.
+missed_unknown_case_status = ""
+# Kind of the cases outgoing_unknown opens.
+outgoing_unknown_case_kind = ""
+# Status of the cases outgoing_unknown opens.
+outgoing_unknown_case_status = ""
+# Does an answered call from a known contact open a case? "never",
+# "always" or "if-none-open" (only when the contact has no open case).
+repeat_calls = "never"
+# Kind of the cases repeat_calls opens.
+repeat_calls_case_kind = ""
+# Status of the cases repeat_calls opens.
+repeat_calls_case_status = ""
+# Add a lead ("Unknown contact", comment "Missed") for a missed call from an
+# unknown number, unless missed_unknown already opened a case for it.
+missed_lead = false
+# Status of that lead; "" = the lead kind's first open status.
+missed_lead_status = ""
+# Add a callback task for a missed incoming call (one open callback task per
+# number: more missed calls do not add more).
+missed_task = false
+# When that task falls due, counted from the missed call; "0s" = at once.
+callback_after = "0s"
+# Who becomes responsible for what the policies create (when the contact has
+# no responsible operator yet): "answered" (the operator who took the call)
+# or "last" (the one who had it last, after a transfer).
+responsible = "answered"
+
 # One [[accounts]] section per SIP identity. The first account is used when
 # none is named on the command line.
 [[accounts]]

@@ -91,7 +91,8 @@ func Default() *Config {
 		},
 		Audio:     defaultAudio(),
 		Recording: Recording{Dir: defaultRecordingDir(), Pattern: defaultRecordPattern},
-		Accounts: []Account{defaultAccount()},
+		CRM:       defaultCRM(),
+		Accounts:  []Account{defaultAccount()},
 	}
 }
 
@@ -135,6 +136,7 @@ func applyDefaults(cfg *Config, keys keyIndex) {
 	if len(cfg.Screening.Blocked) == 0 {
 		cfg.Screening.Blocked = nil
 	}
+	applyCRMDefaults(&cfg.CRM, keys)
 	// A file without accounts (e.g. one only setting log_level) still gives
 	// a usable phone.
 	if len(cfg.Accounts) == 0 {

@@ -46,6 +46,7 @@ func validate(cfg *Config, keys keyIndex) []Problem {
 	v.checkAudio(cfg.Audio)
 	v.checkRecording(cfg.Recording)
 	v.checkScreening(cfg.Screening)
+	v.checkCRM(cfg.CRM)
 	v.checkAccounts(cfg.Accounts)
 	sort.SliceStable(v.problems, func(i, j int) bool { return v.problems[i].Line < v.problems[j].Line })
 	return v.problems

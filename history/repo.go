@@ -3,7 +3,6 @@ package history
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -14,43 +13,21 @@ import (
 // different database backend only needs a different Repo. It is safe for
 // concurrent use.
 type Repo struct {
-	db *sql.DB
+	db    *sql.DB
+	stmts *stmtCache
 }
 
 // NewRepo returns a call-history repository on an opened (migrated) database.
 func NewRepo(db *store.DB) *Repo {
-	return &Repo{db: db.SQL()}
+	return &Repo{db: db.SQL(), stmts: newStmtCache(db.SQL())}
 }
 
-// The column list is shared by every statement that reads or writes a whole
-// row, so their order cannot drift apart. Values only ever travel as
-// placeholders.
+// rowid breaks ties between calls started in the same millisecond (or with
+// unknown start) in favour of the one recorded last. (Statements over whole
+// rows are built from callColumns, in columns.go.)
+var recentCallsSQL = selectCallSQL + ` ORDER BY started_at DESC, rowid DESC LIMIT ?`
+
 const (
-	insertCallSQL = `INSERT INTO calls (
-    id, account, direction, local_uri, remote_uri, remote_number, display_name, dialled_line,
-    started_at, ringing_at, answered_at, ended_at, last_alive_at,
-    result, sip_code, sip_reason, hangup_by, codec, recording
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (id) DO NOTHING`
-
-	updateCallSQL = `UPDATE calls SET
-    account = ?, direction = ?, local_uri = ?, remote_uri = ?, remote_number = ?, display_name = ?, dialled_line = ?,
-    started_at = ?, ringing_at = ?, answered_at = ?, ended_at = ?, last_alive_at = ?,
-    result = ?, sip_code = ?, sip_reason = ?, hangup_by = ?, codec = ?, recording = ?
-WHERE id = ?`
-
-	selectCallSQL = `SELECT
-    id, account, direction, local_uri, remote_uri, remote_number, display_name, dialled_line,
-    started_at, ringing_at, answered_at, ended_at, last_alive_at,
-    result, sip_code, sip_reason, hangup_by, codec, recording
-FROM calls`
-
-	getCallSQL = selectCallSQL + ` WHERE id = ?`
-
-	// rowid breaks ties between calls started in the same millisecond (or
-	// with unknown start) in favour of the one recorded last.
-	recentCallsSQL = selectCallSQL + ` ORDER BY started_at DESC, rowid DESC LIMIT ?`
-
 	// MAX() keeps the heartbeat monotonic if two arrive out of order; the
 	// result filter stops a heartbeat racing the hang-up from touching a
 	// finished call.
@@ -76,13 +53,13 @@ WHERE result = ''`
 
 // Start records a new call. It is idempotent: starting an id that already
 // exists changes nothing, so the phone may safely replay its "call started"
-// event. Only a duplicate id is ignored; any other failure is reported.
+// event. Only a duplicate id is ignored; any other failure is reported. The
+// read-only fields (Tags, CalledBackAt) are ignored.
 func (r *Repo) Start(ctx context.Context, call Call) error {
 	if err := call.validate(); err != nil {
 		return fmt.Errorf("history: start: %w", err)
 	}
-	args := append([]any{call.ID}, rowValues(call)...)
-	if _, err := r.db.ExecContext(ctx, insertCallSQL, args...); err != nil {
+	if _, err := r.stmts.exec(ctx, insertCallSQL, insertValues(&call)...); err != nil {
 		return fmt.Errorf("history: start call %s: %w", call.ID, err)
 	}
 	return nil
@@ -92,11 +69,15 @@ func (r *Repo) Start(ctx context.Context, call Call) error {
 // and sets only the fields the event knows about. The read, apply and write
 // happen in one transaction, so concurrent events for the same call cannot
 // lose each other's fields. Once a call has a final result, that outcome is
-// kept (see keepFirstOutcome). The id cannot be changed.
+// kept (see keepFirstOutcome). The id and the read-only fields (Tags,
+// CalledBackAt) cannot be changed. Only the columns that changed are
+// written.
 func (r *Repo) Update(ctx context.Context, id string, apply func(*Call)) (err error) {
 	if apply == nil {
 		return fmt.Errorf("history: update call %s: nil update function", id)
 	}
+	// Prepared before the transaction: see stmtCache.inTx.
+	r.stmts.warm(ctx, getCallSQL)
 	// The store begins write transactions IMMEDIATE, so this takes the write
 	// lock up front and waits (busy_timeout) for it instead of failing when
 	// it would otherwise have to upgrade from a read lock.
@@ -112,27 +93,42 @@ func (r *Repo) Update(ctx context.Context, id string, apply func(*Call)) (err er
 		}
 	}()
 
-	stored, err := scanCall(tx.QueryRowContext(ctx, getCallSQL, id))
+	get, release, _, err := r.stmts.inTx(ctx, tx, getCallSQL)
+	if err != nil {
+		return fmt.Errorf("history: update call %s: %w", id, err)
+	}
+	defer release()
+	stored, _, err := scanCall(get.QueryRowContext(ctx, id))
 	if err != nil {
 		return fmt.Errorf("history: update call %s: %w", id, err)
 	}
 	updated := stored
 	apply(&updated)
 	updated.ID = id
+	updated.Tags, updated.CalledBackAt = stored.Tags, stored.CalledBackAt // read-only
 	keepFirstOutcome(stored, &updated)
 	if err = updated.validate(); err != nil {
 		return fmt.Errorf("history: update: %w", err)
 	}
-	if updated == stored {
+	assignments, args := changedColumns(&stored, &updated)
+	if assignments == "" {
 		return tx.Commit() // nothing to write
 	}
 
-	args := append(rowValues(updated), id)
-	if _, err = tx.ExecContext(ctx, updateCallSQL, args...); err != nil {
+	updateSQL := "UPDATE calls SET " + assignments + " WHERE id = ?"
+	update, releaseUpdate, cached, err := r.stmts.inTx(ctx, tx, updateSQL)
+	if err != nil {
+		return fmt.Errorf("history: update call %s: %w", id, err)
+	}
+	defer releaseUpdate()
+	if _, err = update.ExecContext(ctx, append(args, id)...); err != nil {
 		return fmt.Errorf("history: update call %s: %w", id, err)
 	}
 	if err = tx.Commit(); err != nil {
 		return fmt.Errorf("history: update call %s: commit: %w", id, err)
+	}
+	if !cached {
+		r.stmts.warm(ctx, updateSQL) // for the next event of this kind
 	}
 	return nil
 }
@@ -145,7 +141,7 @@ func (r *Repo) Touch(ctx context.Context, id string, at time.Time) error {
 	if at.IsZero() {
 		return fmt.Errorf("history: touch call %s: %w: zero time", id, ErrInvalidCall)
 	}
-	result, err := r.db.ExecContext(ctx, touchCallSQL, at.UnixMilli(), id)
+	result, err := r.stmts.exec(ctx, touchCallSQL, at.UnixMilli(), id)
 	if err != nil {
 		return fmt.Errorf("history: touch call %s: %w", id, err)
 	}
@@ -159,7 +155,7 @@ func (r *Repo) Touch(ctx context.Context, id string, at time.Time) error {
 	// Nothing changed: either the call is already final (fine) or it does
 	// not exist (a bug in the caller worth reporting).
 	var exists bool
-	if err := r.db.QueryRowContext(ctx, callExistsSQL, id).Scan(&exists); err != nil {
+	if err := r.stmts.queryRow(ctx, callExistsSQL, id).Scan(&exists); err != nil {
 		return fmt.Errorf("history: touch call %s: %w", id, err)
 	}
 	if !exists {
@@ -170,7 +166,7 @@ func (r *Repo) Touch(ctx context.Context, id string, at time.Time) error {
 
 // Get returns one call; the error wraps ErrNotFound if there is none.
 func (r *Repo) Get(ctx context.Context, id string) (Call, error) {
-	call, err := scanCall(r.db.QueryRowContext(ctx, getCallSQL, id))
+	call, _, err := scanCall(r.stmts.queryRow(ctx, getCallSQL, id))
 	if err != nil {
 		return Call{}, fmt.Errorf("history: get call %s: %w", id, err)
 	}
@@ -182,7 +178,7 @@ func (r *Repo) Recent(ctx context.Context, limit int) ([]Call, error) {
 	if limit <= 0 {
 		return nil, fmt.Errorf("history: recent calls: limit %d must be positive", limit)
 	}
-	rows, err := r.db.QueryContext(ctx, recentCallsSQL, limit)
+	rows, err := r.stmts.query(ctx, recentCallsSQL, limit)
 	if err != nil {
 		return nil, fmt.Errorf("history: recent calls: %w", err)
 	}
@@ -190,7 +186,7 @@ func (r *Repo) Recent(ctx context.Context, limit int) ([]Call, error) {
 
 	calls := make([]Call, 0, min(limit, 256))
 	for rows.Next() {
-		call, err := scanCall(rows)
+		call, _, err := scanCall(rows)
 		if err != nil {
 			return nil, fmt.Errorf("history: recent calls: %w", err)
 		}
@@ -224,57 +220,4 @@ func (r *Repo) MarkInterrupted(ctx context.Context, now time.Time) (int, error) 
 		return 0, fmt.Errorf("history: mark interrupted calls: %w", err)
 	}
 	return int(closed), nil
-}
-
-// rowValues lists every column except id, in the order of the column lists
-// above.
-func rowValues(call Call) []any {
-	return []any{
-		call.Account, call.Direction, call.LocalURI, call.RemoteURI, call.RemoteNumber, call.DisplayName, call.DialledLine,
-		toMillis(call.StartedAt), toMillis(call.RingingAt), toMillis(call.AnsweredAt), toMillis(call.EndedAt), toMillis(call.LastAliveAt),
-		call.Result, call.SIPCode, call.SIPReason, call.HangupBy, call.Codec, call.Recording,
-	}
-}
-
-// rowScanner is satisfied by *sql.Row and *sql.Rows.
-type rowScanner interface {
-	Scan(dest ...any) error
-}
-
-func scanCall(row rowScanner) (Call, error) {
-	var call Call
-	var startedAt, ringingAt, answeredAt, endedAt, lastAliveAt sql.NullInt64
-	err := row.Scan(
-		&call.ID, &call.Account, &call.Direction, &call.LocalURI, &call.RemoteURI, &call.RemoteNumber, &call.DisplayName, &call.DialledLine,
-		&startedAt, &ringingAt, &answeredAt, &endedAt, &lastAliveAt,
-		&call.Result, &call.SIPCode, &call.SIPReason, &call.HangupBy, &call.Codec, &call.Recording,
-	)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Call{}, ErrNotFound
-	}
-	if err != nil {
-		return Call{}, err
-	}
-	call.StartedAt = fromMillis(startedAt)
-	call.RingingAt = fromMillis(ringingAt)
-	call.AnsweredAt = fromMillis(answeredAt)
-	call.EndedAt = fromMillis(endedAt)
-	call.LastAliveAt = fromMillis(lastAliveAt)
-	return call, nil
-}
-
-// toMillis maps the zero time ("unknown") to NULL rather than to the unix
-// millisecond value of year 1, which would sort and subtract as a real time.
-func toMillis(t time.Time) sql.NullInt64 {
-	if t.IsZero() {
-		return sql.NullInt64{}
-	}
-	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
-}
-
-func fromMillis(millis sql.NullInt64) time.Time {
-	if !millis.Valid {
-		return time.Time{}
-	}
-	return time.UnixMilli(millis.Int64).UTC()
 }

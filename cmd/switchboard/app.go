@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -151,6 +152,13 @@ func (a *app) startSession(ctx context.Context, cfg *config.Config, o sessionOpt
 		closeLog()
 		return nil, fmt.Errorf("open call history: %w", err)
 	}
+	contacts, err := newCRM(db, cfg)
+	if err != nil {
+		_ = db.Close()
+		snd.Close()
+		closeLog()
+		return nil, err
+	}
 	s := &session{sound: snd, recording: cfg.Recording, stderr: a.stderr}
 	var autoAnswer func(*phone.Call) phone.Media
 	if o.autoAnswer {
@@ -166,24 +174,36 @@ func (a *app) startSession(ctx context.Context, cfg *config.Config, o sessionOpt
 		MaxCalls:    cfg.Calls.MaxCalls,
 		JitterMin:   cfg.Audio.JitterMin.Duration,
 		JitterMax:   cfg.Audio.JitterMax.Duration,
-		Screening:   engine.BlockList(cfg.Screening.Blocked),
+		Screening:   engine.Screening(cfg.Screening.Blocked, contacts, log),
 		AutoAnswer:  autoAnswer,
 		Tones:       snd.Tones(),
 		Logger:      log,
 	})
 	if err != nil {
+		_ = contacts.Close()
 		_ = db.Close()
 		snd.Close()
 		closeLog()
 		return nil, withExit(exitUsage, err)
 	}
 	eng := engine.New(ph, history.NewRepo(db), log)
+	a.stdout = serialized(a.stdout) // before the command makes its printer from it
+	notices := a.printNotices(jsonOutput(ctx), crmLocation(contacts))
+	// The engine owns the CRM from here and closes it after its last call;
+	// the bare command (no account chosen) is the one that shows reminders.
+	eng.UseCRM(engine.CRMOptions{CRM: contacts, Notify: notices.push, WatchTasks: o.account == ""})
 	if n, err := eng.Recover(ctx); err != nil {
 		log.Error("recover interrupted calls", "error", err)
 	} else if n > 0 {
 		fmt.Fprintf(a.stderr, "switchboard: %d call(s) were interrupted by an earlier crash; marked in the history\n", n)
 	}
-	s.phone, s.engine, s.db, s.log, s.closeFn = ph, eng, db, log, closeLog
+	// close() runs closeFn after the engine has stopped: the last notices
+	// are printed before the log closes. close() may run twice.
+	s.phone, s.engine, s.db, s.log = ph, eng, db, log
+	s.closeFn = sync.OnceFunc(func() {
+		notices.stop()
+		closeLog()
+	})
 	snd.OnDeviceChange(func(ev sound.DeviceEvent) { ph.ReportAudioDevice(ev.Kind, ev.Device, ev.Reason) })
 	go eng.Run(context.Background())
 	return s, nil

@@ -63,6 +63,15 @@ configuration file (written with defaults on first start) and waits for calls.
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return withExit(exitUsage, err) })
 	root.PersistentFlags().StringVar(&a.configPath, "config", "", "configuration file (default $SWITCHBOARD_CONFIG or $XDG_CONFIG_HOME/switchboard/config.toml)")
-	root.AddCommand(a.registerCommand(), a.dialCommand(), a.answerCommand(), a.configCommand(), a.devicesCommand())
+	// Sessions print the CRM's events in the format the command's --json
+	// flag chose for the phone's.
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if flag := cmd.Flags().Lookup("json"); flag != nil && flag.Value.String() == "true" {
+			cmd.SetContext(withJSONOutput(cmd.Context(), true))
+		}
+		return nil
+	}
+	root.AddCommand(a.registerCommand(), a.dialCommand(), a.answerCommand(), a.configCommand(), a.devicesCommand(),
+		a.contactsCommand(), a.cardCommand(), a.casesCommand(), a.tasksCommand(), a.blacklistCommand())
 	return root
 }

@@ -27,6 +27,8 @@ type Engine struct {
 	mu   sync.Mutex
 	live map[string]struct{}
 	done chan struct{}
+
+	crm *crmWorker // nil without UseCRM
 }
 
 // Source is where events come from: a *phone.Phone (or its *phone.Bus).
@@ -46,9 +48,15 @@ func (e *Engine) Recover(ctx context.Context) (int, error) {
 	return e.calls.MarkInterrupted(ctx, time.Now())
 }
 
-// Run records events until the phone closes its stream or ctx ends.
+// Run records events until the phone closes its stream or ctx ends. With a
+// CRM (UseCRM), it returns only after the CRM has handled every call that
+// ended.
 func (e *Engine) Run(ctx context.Context) {
 	defer close(e.done)
+	if e.crm != nil {
+		e.crm.start()
+		defer e.crm.stop()
+	}
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()
 	for {
@@ -80,6 +88,11 @@ func (e *Engine) record(ctx context.Context, ev phone.Event) {
 	}
 	if err := e.apply(ctx, ev); err != nil {
 		e.log.Error("history not updated", "call", ev.CallID, "event", ev.Kind, "error", err)
+	}
+	// After the history: the CRM reads the call's row (earlier calls on the
+	// card, the call linked at its end).
+	if e.crm != nil {
+		e.crm.enqueue(ev)
 	}
 }
 

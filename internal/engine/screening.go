@@ -1,10 +1,48 @@
 package engine
 
 import (
+	"context"
+	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/switchboard/switchboard/phone"
 )
+
+// screeningTimeout bounds the blacklist look-up. It runs on the phone's
+// goroutine for the call, before anything rings (the caller has had 100
+// Trying), so it must be quick; a look-up that cannot finish in time lets
+// the call ring rather than lose it.
+const screeningTimeout = 500 * time.Millisecond
+
+// Blacklist answers whether calls from a number are refused; *crm.CRM is one.
+type Blacklist interface {
+	IsBlocked(ctx context.Context, number string, now time.Time) (blocked bool, reason string, err error)
+}
+
+// Screening combines the configured block list with the CRM's blacklist:
+// a number on either is rejected with 603 Decline before it rings. The
+// reason of a blacklist entry stays with the operator; the caller only
+// hears "Decline". A nil blacklist leaves the configured list alone.
+func Screening(blocked []string, blacklist Blacklist, log *slog.Logger) phone.Screening {
+	configured := BlockList(blocked)
+	return func(in phone.ScreenRequest) (int, string) {
+		if code, reason := configured(in); code != 0 || blacklist == nil {
+			return code, reason
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), screeningTimeout)
+		defer cancel()
+		refused, _, err := blacklist.IsBlocked(ctx, in.Number, time.Now())
+		if err != nil {
+			log.Warn("blacklist not consulted; the call may ring", "number", in.Number, "error", err)
+			return 0, ""
+		}
+		if refused {
+			return 603, "Decline"
+		}
+		return 0, ""
+	}
+}
 
 // BlockList screens out the given numbers with 603 Decline before anything rings.
 // Numbers compare by their digits (a leading + and separators are ignored) until
