@@ -148,3 +148,56 @@ func assertNoSoundSystemNoise(t *testing.T, stderr string) {
 		}
 	}
 }
+
+// The ring goes to the ring device (the speakers), not to the headset the
+// call will be on: while an incoming call rings, the ring device plays the
+// ringtone and the output device stays quiet; after the answer the far end
+// is heard on the output device.
+func TestRingGoesToTheRingDevice(t *testing.T) {
+	requirePeers(t, "baresip", "pulseaudio", "pacat")
+	headset := testpeer.StartPulse(t)
+	speakers := testpeer.StartPulse(t)
+	headset.AddALSADevice("speakers", speakers)
+	listen := listenAddr(t, "udp")
+	cfg := testConfig(t, soundCardConfig+"ring = \"speakers\"\n", account{Name: "desk", User: "1002", Listen: listen})
+	sb := startSBEnv(t, headset.Env(), "--config", cfg, "answer", "--answer-delay", "4s", "--hangup-after", "3s", "--json")
+	time.Sleep(500 * time.Millisecond)
+	far := testpeer.StartBaresip(t, testpeer.BaresipOptions{User: "1001", ToneHz: 700})
+	if err := far.Dial("sip:1002@" + listen); err != nil {
+		t.Fatal(err)
+	}
+	sb.waitLine(`"call.incoming"`, 10*time.Second)
+	time.Sleep(500 * time.Millisecond)
+	onHeadset := make(chan []int16)
+	go func() { onHeadset <- headset.Record(t, "spk.monitor", 2*time.Second) }()
+	ring := speakers.Record(t, "spk.monitor", 2*time.Second)
+	quiet := <-onHeadset
+	// The ringtone warbles between 1000+1300 Hz and 800+1100 Hz, one second
+	// on, two off: its loudest stretch carries one of those tones.
+	if rms, f := audio.RMS(ring), audio.DominantFrequency(loudest(ring, testpeer.PulseRate/2), testpeer.PulseRate); rms < 0.02 || f < 750 || f > 1350 {
+		t.Errorf("the ring device did not ring: RMS %.3f, dominant %.0f Hz", rms, f)
+	}
+	if rms := audio.RMS(quiet); rms > 0.01 {
+		t.Errorf("the headset played RMS %.3f while the call rang; the ring belongs on the ring device", rms)
+	}
+	sb.waitLine(`"call.answered"`, 10*time.Second)
+	time.Sleep(time.Second)
+	talk := headset.Record(t, "spk.monitor", time.Second)
+	if f := audio.DominantFrequency(talk, testpeer.PulseRate); f < 690 || f > 710 {
+		t.Errorf("after the answer the headset played %.0f Hz, want the caller's 700 Hz", f)
+	}
+	if code := sb.wait(30 * time.Second); code != exitOK {
+		t.Fatalf("answer: exit %d\n%s\n%s", code, strings.Join(sb.output(), "\n"), sb.errText())
+	}
+}
+
+// loudest returns the window of n samples with the most energy.
+func loudest(s []int16, n int) []int16 {
+	best, at := -1.0, 0
+	for i := 0; i+n <= len(s); i += n / 4 {
+		if e := audio.RMS(s[i : i+n]); e > best {
+			best, at = e, i
+		}
+	}
+	return s[at:min(len(s), at+n)]
+}
