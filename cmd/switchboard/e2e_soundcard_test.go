@@ -201,3 +201,32 @@ func loudest(s []int16, n int) []int16 {
 	}
 	return s[at:min(len(s), at+n)]
 }
+
+// A far end that rings (180 without SDP) is heard as the local ringback of
+// the configured tone plan, on the output device.
+func TestRingbackFollowsTheTonePlan(t *testing.T) {
+	requirePeers(t, "baresip", "pulseaudio", "pacat")
+	for _, tc := range []struct {
+		plan  string
+		freqs []float64
+	}{{"eu", []float64{425}}, {"us", []float64{440, 480}}} {
+		t.Run(tc.plan, func(t *testing.T) {
+			pulse := testpeer.StartPulse(t)
+			far := testpeer.StartBaresip(t, testpeer.BaresipOptions{User: "1002"}) // rings, never answers
+			cfg := testConfig(t, soundCardConfig+fmt.Sprintf("tone_plan = %q\n", tc.plan),
+				account{Name: "desk", User: "1001", Listen: listenAddr(t, "udp")})
+			sb := startSBEnv(t, pulse.Env(), "--config", cfg, "dial", fmt.Sprintf("sip:1002@127.0.0.1:%d", far.SIPPort),
+				"--ring-timeout", "4s", "--json")
+			sb.waitLine(`"call.ringing"`, 10*time.Second)
+			heard := loudest(pulse.Record(t, "spk.monitor", 1500*time.Millisecond), testpeer.PulseRate/2)
+			for _, f := range tc.freqs {
+				if lvl := audio.ToneLevel(heard, testpeer.PulseRate, f); lvl < 0.03 {
+					t.Errorf("ringback: %.0f Hz at level %.3f, want it audible (RMS %.3f)", f, lvl, audio.RMS(heard))
+				}
+			}
+			if code := sb.wait(30 * time.Second); code != exitNoAnswer {
+				t.Errorf("dial: exit %d, want %d (no answer)", code, exitNoAnswer)
+			}
+		})
+	}
+}
