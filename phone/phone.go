@@ -20,7 +20,7 @@ import (
 // Options configure a Phone. Zero values get sensible defaults.
 type Options struct {
 	Accounts    []config.Account
-	Codecs      []string      // PCMU, PCMA; default both, PCMU first
+	Codecs      []string      // offered in this order; default opus (when built in), PCMU, PCMA
 	RingTimeout time.Duration // outgoing calls; default 30 s
 	MaxDuration time.Duration // 0 = unlimited
 	MaxCalls    int           // default 4
