@@ -2,7 +2,7 @@ package history
 
 import (
 	"context"
-	"database/sql"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -15,24 +15,28 @@ import (
 // again.
 //
 // The database keeps this current (calls.called_back_at, see the triggers in
-// 0003_history.sql), so the list is read from a small partial index however
-// long the history is, and the rule holds for every writer of the table.
+// 0003_history.sql), so the list is read from a partial index that holds
+// only the open missed calls, and the rule holds for every writer of the
+// table.
 //
 // Open CRM tasks: a number with an open task is being dealt with and is left
-// off the list. The tasks table belongs to package crm, which history does
-// not import, and its schema is not history's to rely on; so the caller
-// passes a predicate (CallbackQuery.HasOpenTask) that answers from the CRM.
-// It is asked once per listed number, which is few.
+// off the list (and out of the statistics' count). The tasks table belongs
+// to package crm, which history does not import, and its schema is not
+// history's to rely on; so the caller passes the numbers that have an open
+// task. A set rather than a predicate: the statistics can then subtract the
+// few task numbers' calls instead of testing every open missed call, and
+// history never calls back into the CRM while it holds a connection of the
+// pool both share.
 
 // CallbackQuery asks for the missed calls not called back.
 type CallbackQuery struct {
 	// Since leaves out missed calls that started before it (they neither
 	// list a number nor count as attempts); zero: no limit.
 	Since time.Time
-	// HasOpenTask reports whether the CRM has an open task for the number
-	// (MissedCall.Number: the E.164 form, or the raw number when it could
-	// not be normalised). nil: no number has one.
-	HasOpenTask func(number string) bool
+	// OpenTaskNumbers are the numbers (as MissedCall.Number: the E.164 form,
+	// or the raw number when it could not be normalised) with an open CRM
+	// task; they are left off the list.
+	OpenTaskNumbers []string
 	// Limit caps the entries returned; 0: all.
 	Limit int
 }
@@ -49,30 +53,40 @@ type MissedCall struct {
 	FirstMissedAt time.Time `json:"first_missed_at"`
 }
 
-// missedOpenSQL ranks the open missed calls within their number, reading
-// only the partial index that holds them (INDEXED BY: the planner would
-// rather walk calls_result over every missed call), and keeps each number's
-// newest. A window, not max() with a bare rowid: SQLite takes a bare
-// column from the max() row only when the query has no other min or max.
-// %s is callSelectList.
-var missedOpenSQL = fmt.Sprintf(`SELECT %s, open.attempts, open.first_missed
-FROM (
-    SELECT rowid AS open_rowid, started_at AS newest,
-        row_number() OVER number_calls AS position,
-        count(*) OVER number_calls AS attempts,
-        min(started_at) OVER number_calls AS first_missed
-    FROM calls INDEXED BY calls_missed_open_time
-    WHERE direction = 'in' AND result = 'missed' AND called_back_at IS NULL AND started_at >= ?
-      AND (remote_e164 <> '' OR remote_number <> '')
-    WINDOW number_calls AS (
-        PARTITION BY CASE WHEN remote_e164 <> '' THEN 'e164:' || remote_e164 ELSE 'raw:' || remote_number END
-        ORDER BY started_at DESC, rowid DESC
-        RANGE BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
-) AS open
-CROSS JOIN calls ON calls.rowid = open.open_rowid
-WHERE open.position = 1
-ORDER BY open.newest DESC, calls.rowid DESC
-LIMIT ?`, callSelectList)
+const (
+	// missedOpenWalkSQL walks the open missed calls newest first through
+	// the partial index, which carries the number: no table reads.
+	// INDEXED BY: the planner would rather walk calls_result over every
+	// missed call of the period.
+	missedOpenWalkSQL = `SELECT started_at, remote_e164, remote_number
+FROM calls INDEXED BY calls_missed_open_time
+WHERE direction = 'in' AND result = 'missed' AND called_back_at IS NULL AND started_at >= ?
+  AND (remote_e164 <> '' OR remote_number <> '')
+ORDER BY started_at DESC, rowid DESC`
+
+	// The attempts of one number, when the walk stopped before its oldest.
+	missedAttemptsE164SQL = `SELECT count(*), min(started_at) FROM calls INDEXED BY calls_missed_open
+WHERE remote_e164 = ? AND direction = 'in' AND result = 'missed' AND called_back_at IS NULL AND started_at >= ?`
+	missedAttemptsRawSQL = `SELECT count(*), min(started_at) FROM calls INDEXED BY calls_missed_open
+WHERE remote_e164 = '' AND remote_number = ? AND direction = 'in' AND result = 'missed' AND called_back_at IS NULL
+  AND started_at >= ?`
+)
+
+// The newest call of each listed number, fetched by number and start time
+// in one statement: ?1 is a JSON array of [e164, raw, started_at].
+var missedNewestSQL = `SELECT ` + callSelectList + `
+FROM json_each(?1) AS wanted CROSS JOIN calls INDEXED BY calls_missed_open
+  ON calls.remote_e164 = wanted.value ->> 0 AND (calls.remote_e164 <> '' OR calls.remote_number = wanted.value ->> 1)
+ AND calls.started_at = wanted.value ->> 2
+WHERE calls.direction = 'in' AND calls.result = 'missed' AND calls.called_back_at IS NULL
+ORDER BY calls.started_at DESC, calls.rowid DESC`
+
+// openNumber is one number of the to-do list being assembled.
+type openNumber struct {
+	e164, raw     string
+	newest, first int64
+	attempts      int
+}
 
 // MissedNotCalledBack returns the to-do list, newest first, one entry per
 // number.
@@ -84,57 +98,106 @@ func (r *Repo) MissedNotCalledBack(ctx context.Context, query CallbackQuery) ([]
 	if !query.Since.IsZero() {
 		since = query.Since.UnixMilli()
 	}
-	// Rows are read before the predicate runs: it queries the CRM, likely
-	// through the same connection pool, and must not wait for a connection
-	// this query holds. With a limit, a margin is read for the numbers the
-	// predicate drops, and everything only if that was not enough.
-	fetch := -1 // SQLite: no limit
-	if query.Limit > 0 {
-		fetch = query.Limit
-		if query.HasOpenTask != nil {
-			fetch = 2*query.Limit + 16
-		}
+	numbers, complete, err := r.walkOpenMissed(ctx, since, query.Limit, stringSet(query.OpenTaskNumbers))
+	if err != nil {
+		return nil, fmt.Errorf("history: missed calls: %w", err)
 	}
-	for {
-		candidates, err := r.readMissedOpen(ctx, since, fetch)
-		if err != nil {
-			return nil, fmt.Errorf("history: missed calls: %w", err)
-		}
-		var missed []MissedCall
-		for _, entry := range candidates {
-			if query.HasOpenTask != nil && query.HasOpenTask(entry.Number) {
-				continue
-			}
-			missed = append(missed, entry)
-			if query.Limit > 0 && len(missed) == query.Limit {
-				return missed, nil
+	if !complete {
+		// The walk stopped at the page's last number; older attempts of the
+		// listed numbers were not seen.
+		for _, number := range numbers {
+			if err := r.countAttempts(ctx, number, since); err != nil {
+				return nil, fmt.Errorf("history: missed calls: %w", err)
 			}
 		}
-		if fetch < 0 || len(candidates) < fetch {
-			return missed, nil // all candidates seen
-		}
-		fetch = -1
 	}
+	missed, err := r.newestMissed(ctx, numbers)
+	if err != nil {
+		return nil, fmt.Errorf("history: missed calls: %w", err)
+	}
+	return missed, nil
 }
 
-func (r *Repo) readMissedOpen(ctx context.Context, since int64, limit int) ([]MissedCall, error) {
-	rows, err := r.stmts.query(ctx, missedOpenSQL, since, limit)
+// walkOpenMissed collects the numbers newest first, up to limit (0: all).
+// complete reports whether every open missed call since since was seen.
+func (r *Repo) walkOpenMissed(ctx context.Context, since int64, limit int, openTasks map[string]bool) (numbers []*openNumber, complete bool, err error) {
+	rows, err := r.stmts.query(ctx, missedOpenWalkSQL, since)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	byKey := map[string]*openNumber{}
+	for rows.Next() {
+		var number openNumber
+		var startedAt int64
+		if err := rows.Scan(&startedAt, &number.e164, &number.raw); err != nil {
+			return nil, false, err
+		}
+		key := numberKey(number.e164, number.raw)
+		if seen := byKey[key]; seen != nil {
+			seen.attempts++
+			seen.first = startedAt
+			continue
+		}
+		if openTasks[callbackNumber(Call{RemoteE164: number.e164, RemoteNumber: number.raw})] {
+			continue
+		}
+		if limit > 0 && len(numbers) == limit {
+			return numbers, false, nil
+		}
+		number.newest, number.first, number.attempts = startedAt, startedAt, 1
+		byKey[key] = &number
+		numbers = append(numbers, &number)
+	}
+	return numbers, true, rows.Err()
+}
+
+func (r *Repo) countAttempts(ctx context.Context, number *openNumber, since int64) error {
+	query, args := missedAttemptsE164SQL, []any{number.e164, since}
+	if number.e164 == "" {
+		query, args = missedAttemptsRawSQL, []any{number.raw, since}
+	}
+	return r.stmts.queryRow(ctx, query, args...).Scan(&number.attempts, &number.first)
+}
+
+// newestMissed reads the full record of each number's newest missed call.
+func (r *Repo) newestMissed(ctx context.Context, numbers []*openNumber) ([]MissedCall, error) {
+	if len(numbers) == 0 {
+		return nil, nil
+	}
+	wanted := make([][3]any, len(numbers))
+	byKey := map[string]*openNumber{}
+	for i, number := range numbers {
+		wanted[i] = [3]any{number.e164, number.raw, number.newest}
+		byKey[numberKey(number.e164, number.raw)] = number
+	}
+	encoded, err := json.Marshal(wanted)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var entries []MissedCall
-	for rows.Next() {
-		var entry MissedCall
-		var firstMissed sql.NullInt64
-		call, _, err := scanCall(rows, &entry.Attempts, &firstMissed)
-		if err != nil {
-			return nil, err
+	missed := make([]MissedCall, 0, len(numbers))
+	err = r.queryCalls(ctx, missedNewestSQL, []any{string(encoded)}, func(call Call, _ int64) {
+		key := numberKey(call.RemoteE164, call.RemoteNumber)
+		number := byKey[key]
+		if number == nil || number.newest != call.StartedAt.UnixMilli() {
+			return
 		}
-		entry.Call, entry.Number, entry.FirstMissedAt = call, callbackNumber(call), fromMillis(firstMissed)
-		entries = append(entries, entry)
+		// Two open missed calls of one number in the same millisecond: the
+		// first (the later recorded) wins, as in the walk.
+		delete(byKey, key)
+		missed = append(missed, MissedCall{Call: call, Number: callbackNumber(call),
+			Attempts: number.attempts, FirstMissedAt: time.UnixMilli(number.first).UTC()})
+	})
+	return missed, err
+}
+
+// numberKey tells numbers apart as the call-back rule does: by E.164 when
+// known, else by the raw number (in a namespace of its own).
+func numberKey(e164, raw string) string {
+	if e164 != "" {
+		return "e164:" + e164
 	}
-	return entries, rows.Err()
+	return "raw:" + raw
 }
 
 // callbackNumber is the number a call is matched on: see the triggers.
@@ -143,4 +206,12 @@ func callbackNumber(call Call) string {
 		return call.RemoteE164
 	}
 	return call.RemoteNumber
+}
+
+func stringSet(values []string) map[string]bool {
+	set := make(map[string]bool, len(values))
+	for _, value := range values {
+		set[value] = true
+	}
+	return set
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 )
@@ -102,7 +101,10 @@ func TestMissedNotCalledBackSequences(t *testing.T) {
 			CallbackQuery{Since: baseTime().Add(5 * time.Minute)}, []todo{{numX, "x9", 1}}},
 		{"open task hides the number",
 			[]Call{cb("x", 1, in, ResultMissed, rawX, numX), cb("y", 2, in, ResultMissed, rawY, numY)},
-			CallbackQuery{HasOpenTask: func(number string) bool { return number == numY }}, []todo{{numX, "x", 1}}},
+			CallbackQuery{OpenTaskNumbers: []string{numY, "+4999"}}, []todo{{numX, "x", 1}}},
+		{"open task for a raw number",
+			[]Call{cb("x", 1, in, ResultMissed, "201", ""), cb("y", 2, in, ResultMissed, "202", "")},
+			CallbackQuery{OpenTaskNumbers: []string{"202"}}, []todo{{"201", "x", 1}}},
 		{"other results are not missed calls",
 			[]Call{cb("r", 1, in, ResultRejected, rawX, numX), cb("d", 2, in, ResultDeclined, rawX, numX),
 				cb("b", 3, in, ResultBlacklisted, rawX, numX), cb("n", 4, out, ResultNoAnswer, rawY, numY)},
@@ -119,12 +121,18 @@ func TestMissedNotCalledBackSequences(t *testing.T) {
 	}
 }
 
-func assertTodos(t *testing.T, repo *Repo, query CallbackQuery, want []todo) {
+func mustMissed(t *testing.T, repo *Repo, query CallbackQuery) []MissedCall {
 	t.Helper()
 	missed, err := repo.MissedNotCalledBack(context.Background(), query)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return missed
+}
+
+func assertTodos(t *testing.T, repo *Repo, query CallbackQuery, want []todo) {
+	t.Helper()
+	missed := mustMissed(t, repo, query)
 	if got := todos(missed); !slices.Equal(got, want) {
 		t.Fatalf("to-do list = %+v, want %+v", got, want)
 	}
@@ -239,61 +247,30 @@ func TestMissedNotCalledBackRejectsNegativeLimit(t *testing.T) {
 	}
 }
 
-// TestOpenTaskPredicateMayQueryTheDatabase runs as many to-do and
-// statistics queries at once as the pool has connections, each predicate
-// querying the database while all of them wait inside it. Had a query kept
-// its rows (and so its connection) open around the predicate, every
-// connection would be held and the predicates would wait forever.
-func TestOpenTaskPredicateMayQueryTheDatabase(t *testing.T) {
-	repo, _ := openTestRepo(t)
-	ctx := context.Background()
-	mustStart(t, repo, cb("x", 1, DirectionIn, ResultMissed, rawX, numX))
-	const parallel = 4 // store.maxOpenConns
-	var arrived sync.WaitGroup
-	arrived.Add(parallel)
-	predicate := func(string) bool {
-		arrived.Done()
-		arrived.Wait() // everyone is inside a predicate now
-		_, err := repo.Get(ctx, "x")
-		return err != nil
-	}
-	done := make(chan error, parallel)
-	for i := range parallel {
-		go func() {
-			if i%2 == 0 {
-				_, err := repo.MissedNotCalledBack(ctx, CallbackQuery{HasOpenTask: predicate})
-				done <- err
-				return
-			}
-			_, err := repo.Statistics(ctx, StatsQuery{From: baseTime(), Until: baseTime().Add(time.Hour), HasOpenTask: predicate})
-			done <- err
-		}()
-	}
-	for range parallel {
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatal(err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatal("deadlock: predicates wait for connections held by their own queries")
-		}
-	}
-}
-
-// TestMissedLimitWithManyOpenTasks: the predicate drops more numbers than
-// the first read's margin; the list must still fill up.
+// TestMissedLimitWithManyOpenTasks: most numbers have a task; the list
+// must still fill up, and attempts of numbers listed before the walk
+// stopped must still be complete.
 func TestMissedLimitWithManyOpenTasks(t *testing.T) {
 	repo, _ := openTestRepo(t)
 	var want []todo
+	var tasks []string
 	for i := range 60 {
 		number := fmt.Sprintf("+4930%04d", i)
-		mustStart(t, repo, cb(fmt.Sprintf("m%02d", i), i, DirectionIn, ResultMissed, number, number))
+		mustStart(t, repo, cb(fmt.Sprintf("m%02d", i), 100+i, DirectionIn, ResultMissed, number, number))
 		if i < 3 {
-			want = append([]todo{{number, fmt.Sprintf("m%02d", i), 1}}, want...)
+			// Each of these also missed an hour earlier.
+			mustStart(t, repo, cb(fmt.Sprintf("early%02d", i), i, DirectionIn, ResultMissed, number, number))
+			want = append([]todo{{number, fmt.Sprintf("m%02d", i), 2}}, want...)
+		} else {
+			tasks = append(tasks, number) // 57 of 60 have tasks
 		}
 	}
-	onlyOldest := func(number string) bool { return number > "+49300002" } // 57 of 60 have tasks
-	assertTodos(t, repo, CallbackQuery{Limit: 3, HasOpenTask: onlyOldest}, want)
-	assertTodos(t, repo, CallbackQuery{Limit: 5, HasOpenTask: onlyOldest}, want)
+	assertTodos(t, repo, CallbackQuery{Limit: 2, OpenTaskNumbers: tasks}, want[:2])
+	assertTodos(t, repo, CallbackQuery{Limit: 3, OpenTaskNumbers: tasks}, want)
+	assertTodos(t, repo, CallbackQuery{Limit: 5, OpenTaskNumbers: tasks}, want)
+	for _, m := range mustMissed(t, repo, CallbackQuery{Limit: 1, OpenTaskNumbers: tasks}) {
+		if want := baseTime().Add(2 * time.Minute); !m.FirstMissedAt.Equal(want) {
+			t.Errorf("first missed at %v, want %v", m.FirstMissedAt, want)
+		}
+	}
 }

@@ -101,6 +101,10 @@ type listQuery struct {
 	from   string // FROM clause
 	keyCol string // qualified sort key column
 	where  condition
+	// pageFirst: find the page's rowids in an inner query, then read only
+	// those rows. For a walk that must sort its matches, and whose index
+	// holds the sort key, this reads a page of rows instead of every match.
+	pageFirst bool
 }
 
 // tagDrivenFrom walks a tag's calls newest first through call_tags_tag
@@ -130,8 +134,10 @@ func buildListQuery(filter Filter, sort Sort) (listQuery, error) {
 		tag == "" && strings.TrimSpace(filter.NotesText) == "" {
 		// Left to itself the planner walks the sort's index (it needs no
 		// sort), testing every call's number: half the history for a
-		// rare suffix. The suffix range is far smaller; sort that.
+		// rare suffix. The suffix range is far smaller; sort that, from
+		// the index, which carries started_at.
 		query.from = "calls INDEXED BY calls_number_rev"
+		query.pageFirst = order.column == "started_at"
 	}
 	if tag != "" {
 		// Another selective filter has an index that finds fewer calls
@@ -176,6 +182,10 @@ func (q listQuery) sectionQuery(sec section, after *cursor, limit int) (string, 
 		order = q.keyCol + " " + direction + ", calls.rowid " + direction
 	}
 	cond.args = append(cond.args, limit)
+	if q.pageFirst {
+		return "SELECT " + callSelectList + " FROM calls WHERE calls.rowid IN (SELECT calls.rowid FROM " + q.from +
+			" WHERE " + cond.sql() + " ORDER BY " + order + " LIMIT ?) ORDER BY " + order, cond.args
+	}
 	return "SELECT " + callSelectList + " FROM " + q.from + " WHERE " + cond.sql() + " ORDER BY " + order + " LIMIT ?", cond.args
 }
 

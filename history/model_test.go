@@ -158,7 +158,7 @@ func walkAll(t *testing.T, repo *Repo, f Filter, sort Sort, size int) []string {
 }
 
 // modelStats computes the statistics of a period from the calls.
-func modelStats(calls []Call, from, until time.Time, loc *time.Location, hasOpenTask func(string) bool) (total Figures,
+func modelStats(calls []Call, from, until time.Time, loc *time.Location, openTasks []string) (total Figures,
 	days map[string]*Figures, hours [24]Figures, breakdown map[string]map[string]*Figures) {
 	days = map[string]*Figures{}
 	breakdown = map[string]map[string]*Figures{}
@@ -180,7 +180,7 @@ func modelStats(calls []Call, from, until time.Time, loc *time.Location, hasOpen
 			get(breakdown[dimAccount], c.Account), get(breakdown[dimLine], c.DialledLine),
 			get(breakdown[dimOperator], c.Operator), get(breakdown[dimDisposition], c.Disposition)}
 		notCalledBack := isMissed(c) && !modelCalledBack(calls, c) &&
-			!(hasOpenTask != nil && hasOpenTask(callbackNumber(c)))
+			!slices.Contains(openTasks, callbackNumber(c))
 		for _, f := range buckets {
 			f.Total++
 			if !c.AnsweredAt.IsZero() {

@@ -49,7 +49,7 @@ func TestQueryPlans(t *testing.T) {
 		{"one result", Filter{Results: []string{ResultMissed}}, SortNewest, "calls_result", false},
 		{"several results", Filter{Results: []string{ResultBusy, ResultNoAnswer}}, SortNewest, "calls_started_at", false},
 		{"e164", Filter{E164: "+4930"}, SortNewest, "calls_e164", false},
-		{"suffix", Filter{Number: "4567"}, SortNewest, "calls_number_rev", true},
+		{"suffix", Filter{Number: "4567"}, SortNewest, "COVERING INDEX calls_number_rev", true},
 		{"short suffix", Filter{Number: "67"}, SortNewest, "calls_started_at", false},
 		{"contact", Filter{ContactID: 5}, SortNewest, "calls_contact", false},
 		{"operator", Filter{Operator: "anna"}, SortNewest, "calls_operator", false},
@@ -83,15 +83,17 @@ func TestQueryPlans(t *testing.T) {
 		args  []any
 		want  string
 	}{
-		"to-do list":        {missedOpenSQL, []any{0, -1}, "calls_missed_open_time"},
-		"stats quarters":    {statsQuartersSQL, []any{0, 1}, "PRIMARY KEY (dim=? AND value=? AND quarter>? AND quarter<?)"},
-		"stats values":      {statsValuesSQL, []any{dimOperator}, "PRIMARY KEY (dim=? AND value>?)"},
-		"stats value sums":  {statsValueSumsSQL, []any{dimOperator, "anna", 0, 1}, "PRIMARY KEY (dim=? AND value=? AND quarter>? AND quarter<?)"},
-		"stats calls":       {statsCallsSQL, []any{0, 1}, "calls_started_at"},
-		"stats open missed": {statsOpenMissedSQL, []any{0, 1}, "calls_missed_open_time"},
-		"purge":             {purgeCandidatesSQL, []any{0, 0, 0, 0, 1}, "calls_recording"},
-		"link contact":      {linkContactSQL, []any{1, "+49", 1}, "calls_e164"},
-		"get":               {getCallSQL, []any{"x"}, "sqlite_autoindex_calls_1"},
+		"to-do walk":       {missedOpenWalkSQL, []any{0}, "COVERING INDEX calls_missed_open_time"},
+		"to-do attempts":   {missedAttemptsE164SQL, []any{"+49", 0}, "calls_missed_open"},
+		"to-do newest":     {missedNewestSQL, []any{`[["+49","",1]]`}, "calls_missed_open"},
+		"stats task calls": {statsTaskMissedRawSQL, []any{"201", 0, 1}, "calls_missed_open (remote_e164=? AND remote_number=? AND started_at>? AND started_at<?)"},
+		"stats quarters":   {statsQuartersSQL, []any{0, 1}, "PRIMARY KEY (dim=? AND value=? AND quarter>? AND quarter<?)"},
+		"stats values":     {statsValuesSQL, []any{dimOperator}, "PRIMARY KEY (dim=? AND value>?)"},
+		"stats value sums": {statsValueSumsSQL, []any{dimOperator, "anna", 0, 1}, "PRIMARY KEY (dim=? AND value=? AND quarter>? AND quarter<?)"},
+		"stats calls":      {statsCallsSQL, []any{0, 1}, "calls_started_at"},
+		"purge":            {purgeCandidatesSQL, []any{0, 0, 0, 0, 1}, "calls_recording"},
+		"link contact":     {linkContactSQL, []any{1, "+49", 1}, "calls_e164"},
+		"get":              {getCallSQL, []any{"x"}, "sqlite_autoindex_calls_1"},
 	}
 	for name, tc := range others {
 		if plan := explain(t, db.SQL(), tc.query, tc.args...); !strings.Contains(plan, tc.want) || strings.Contains(plan, "SCAN calls") {

@@ -16,7 +16,10 @@ import (
 // straddles a local hour.
 //
 // Only finished calls count (see the rollup); a call belongs to the bucket
-// of its start time.
+// of its start time. "Missed not called back" is summed in the rollup too
+// (the triggers move a call out when it is called back); the numbers with
+// an open task are then subtracted call by call, which costs a few index
+// reads per task number rather than one per open missed call.
 
 // StatsQuery asks for statistics over a period.
 type StatsQuery struct {
@@ -26,9 +29,9 @@ type StatsQuery struct {
 	// Location is the time zone of the day and hour buckets (a call at
 	// 23:30 UTC belongs to the next day in Berlin); nil means UTC.
 	Location *time.Location
-	// HasOpenTask: as in CallbackQuery, a missed call whose number has an
-	// open task does not count as "not called back".
-	HasOpenTask func(number string) bool
+	// OpenTaskNumbers: as in CallbackQuery, a missed call whose number has
+	// an open task does not count as "not called back".
+	OpenTaskNumbers []string
 }
 
 // Stats are the statistics of a period.
@@ -63,7 +66,7 @@ var breakdowns = []string{dimAccount, dimLine, dimOperator, dimDisposition}
 const quarterMillis = 15 * 60 * 1000
 
 const (
-	statsQuartersSQL = `SELECT quarter, calls, answered, missed, rang, ring_ms, talk_ms
+	statsQuartersSQL = `SELECT quarter, calls, answered, missed, open_missed, rang, ring_ms, talk_ms
 FROM call_stats WHERE dim = '' AND value = '' AND quarter >= ? AND quarter < ?`
 
 	// The values a breakdown ever had, one index seek each (a hand-made
@@ -77,19 +80,26 @@ FROM call_stats WHERE dim = '' AND value = '' AND quarter >= ? AND quarter < ?`
 SELECT value FROM dim_values WHERE value IS NOT NULL`
 
 	statsValueSumsSQL = `SELECT coalesce(sum(calls), 0), coalesce(sum(answered), 0), coalesce(sum(missed), 0),
-    coalesce(sum(rang), 0), coalesce(sum(ring_ms), 0), coalesce(sum(talk_ms), 0)
+    coalesce(sum(open_missed), 0), coalesce(sum(rang), 0), coalesce(sum(ring_ms), 0), coalesce(sum(talk_ms), 0)
 FROM call_stats WHERE dim = ? AND value = ? AND quarter >= ? AND quarter < ?`
 
 	// The same sums for single calls, for the ragged ends of a period.
 	statsCallsSQL = `SELECT started_at, 1, answered_at IS NOT NULL, direction = 'in' AND result = 'missed',
+    direction = 'in' AND result = 'missed' AND called_back_at IS NULL,
     ringing_at IS NOT NULL, ring_ms, talk_ms, account, dialled_line, operator, disposition
 FROM calls WHERE started_at >= ? AND started_at < ? AND result <> ''`
 
-	// INDEXED BY: the planner would rather walk calls_result over every
-	// missed call of the period; the partial index holds only the open ones.
-	statsOpenMissedSQL = `SELECT started_at, remote_e164, remote_number, account, dialled_line, operator, disposition
-FROM calls INDEXED BY calls_missed_open_time
-WHERE direction = 'in' AND result = 'missed' AND called_back_at IS NULL AND started_at >= ? AND started_at < ?`
+	// A task number's open missed calls in the period, to take back out of
+	// the rollup's count: by E.164, and by raw number for calls without one
+	// (see callbackNumber).
+	statsTaskMissedE164SQL = `SELECT started_at, account, dialled_line, operator, disposition
+FROM calls INDEXED BY calls_missed_open
+WHERE remote_e164 = ? AND direction = 'in' AND result = 'missed' AND called_back_at IS NULL
+  AND started_at >= ? AND started_at < ?`
+	statsTaskMissedRawSQL = `SELECT started_at, account, dialled_line, operator, disposition
+FROM calls INDEXED BY calls_missed_open
+WHERE remote_e164 = '' AND remote_number = ? AND direction = 'in' AND result = 'missed' AND called_back_at IS NULL
+  AND started_at >= ? AND started_at < ?`
 )
 
 // Statistics computes the statistics of a period.
@@ -103,13 +113,13 @@ func (r *Repo) Statistics(ctx context.Context, query StatsQuery) (Stats, error) 
 		loc = time.UTC
 	}
 	tally := newStatsTally(loc)
-	if err := r.tallyPeriod(ctx, tally, query.From.UnixMilli(), query.Until.UnixMilli(), query.HasOpenTask); err != nil {
+	if err := r.tallyPeriod(ctx, tally, query.From.UnixMilli(), query.Until.UnixMilli(), query.OpenTaskNumbers); err != nil {
 		return Stats{}, fmt.Errorf("history: statistics: %w", err)
 	}
 	return tally.stats(query.From, query.Until), nil
 }
 
-func (r *Repo) tallyPeriod(ctx context.Context, tally *statsTally, from, until int64, hasOpenTask func(string) bool) error {
+func (r *Repo) tallyPeriod(ctx context.Context, tally *statsTally, from, until int64, openTasks []string) error {
 	firstQuarter := (from + quarterMillis - 1) / quarterMillis // the first whole quarter
 	endQuarter := until / quarterMillis                        // just after the last whole one
 	if firstQuarter < endQuarter {
@@ -130,7 +140,12 @@ func (r *Repo) tallyPeriod(ctx context.Context, tally *statsTally, from, until i
 	} else if err := r.tallyCalls(ctx, tally, from, until); err != nil {
 		return err
 	}
-	return r.tallyOpenMissed(ctx, tally, from, until, hasOpenTask)
+	for number := range stringSet(openTasks) {
+		if err := r.untallyTaskNumber(ctx, tally, number, from, until); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (r *Repo) tallyQuarters(ctx context.Context, tally *statsTally, firstQuarter, endQuarter int64) error {
@@ -142,7 +157,8 @@ func (r *Repo) tallyQuarters(ctx context.Context, tally *statsTally, firstQuarte
 	for rows.Next() {
 		var quarter int64
 		var sums callSums
-		if err := rows.Scan(&quarter, &sums.calls, &sums.answered, &sums.missed, &sums.rang, &sums.ringMillis, &sums.talkMillis); err != nil {
+		if err := rows.Scan(&quarter, &sums.calls, &sums.answered, &sums.missed, &sums.openMissed,
+			&sums.rang, &sums.ringMillis, &sums.talkMillis); err != nil {
 			return err
 		}
 		tally.addTime(quarter*quarterMillis, sums)
@@ -171,7 +187,7 @@ func (r *Repo) tallyBreakdown(ctx context.Context, tally *statsTally, dim string
 	for _, value := range values {
 		var sums callSums
 		err := r.stmts.queryRow(ctx, statsValueSumsSQL, dim, value, firstQuarter, endQuarter).
-			Scan(&sums.calls, &sums.answered, &sums.missed, &sums.rang, &sums.ringMillis, &sums.talkMillis)
+			Scan(&sums.calls, &sums.answered, &sums.missed, &sums.openMissed, &sums.rang, &sums.ringMillis, &sums.talkMillis)
 		if err != nil {
 			return err
 		}
@@ -195,7 +211,8 @@ func (r *Repo) tallyCalls(ctx context.Context, tally *statsTally, from, until in
 		var startedAt int64
 		var sums callSums
 		values := make([]string, len(breakdowns))
-		if err := rows.Scan(&startedAt, &sums.calls, &sums.answered, &sums.missed, &sums.rang, &sums.ringMillis, &sums.talkMillis,
+		if err := rows.Scan(&startedAt, &sums.calls, &sums.answered, &sums.missed, &sums.openMissed,
+			&sums.rang, &sums.ringMillis, &sums.talkMillis,
 			&values[0], &values[1], &values[2], &values[3]); err != nil {
 			return err
 		}
@@ -207,40 +224,27 @@ func (r *Repo) tallyCalls(ctx context.Context, tally *statsTally, from, until in
 	return rows.Err()
 }
 
-// tallyOpenMissed counts the missed calls not called back. They are few (a
-// partial index holds them), so they are read one by one, which lets the
-// open-task predicate apply. As in MissedNotCalledBack, the rows are read
-// before the predicate runs, which may need a connection of the same pool.
-func (r *Repo) tallyOpenMissed(ctx context.Context, tally *statsTally, from, until int64, hasOpenTask func(string) bool) error {
-	type openMissed struct {
-		startedAt int64
-		number    string
-		values    []string
-	}
-	var missed []openMissed
-	rows, err := r.stmts.query(ctx, statsOpenMissedSQL, from, until)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var entry openMissed
-		var call Call
-		entry.values = make([]string, len(breakdowns))
-		if err := rows.Scan(&entry.startedAt, &call.RemoteE164, &call.RemoteNumber,
-			&entry.values[0], &entry.values[1], &entry.values[2], &entry.values[3]); err != nil {
+// untallyTaskNumber takes a number with an open task out of the "missed
+// not called back" counts: its open missed calls in the period (a few index
+// entries per number) are subtracted from the buckets they were counted in.
+func (r *Repo) untallyTaskNumber(ctx context.Context, tally *statsTally, number string, from, until int64) error {
+	for _, query := range []string{statsTaskMissedE164SQL, statsTaskMissedRawSQL} {
+		rows, err := r.stmts.query(ctx, query, number, from, until)
+		if err != nil {
 			return err
 		}
-		entry.number = callbackNumber(call)
-		missed = append(missed, entry)
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	rows.Close()
-	for _, entry := range missed {
-		if hasOpenTask == nil || !hasOpenTask(entry.number) {
-			tally.addOpenMissed(entry.startedAt, entry.values)
+		for rows.Next() {
+			var startedAt int64
+			values := make([]string, len(breakdowns))
+			if err := rows.Scan(&startedAt, &values[0], &values[1], &values[2], &values[3]); err != nil {
+				rows.Close()
+				return err
+			}
+			tally.removeOpenMissed(startedAt, values)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -18,10 +18,10 @@ type Figures struct {
 	// Rang counts the calls with a known ringing time; AvgRingTime is over
 	// them.
 	Rang        int           `json:"rang"`
-	AvgRingTime time.Duration `json:"avg_ring_time"`
+	AvgRingTime time.Duration `json:"avg_ring_time_ns"` // JSON: a time.Duration, in nanoseconds
 	// AvgTalkTime is over the answered calls; TalkTime is the sum.
-	AvgTalkTime time.Duration `json:"avg_talk_time"`
-	TalkTime    time.Duration `json:"talk_time"`
+	AvgTalkTime time.Duration `json:"avg_talk_time_ns"`
+	TalkTime    time.Duration `json:"talk_time_ns"`
 
 	ringTime time.Duration // sum, for AvgRingTime
 }
@@ -40,14 +40,15 @@ type KeyFigures struct {
 
 // callSums is one rollup row, or one call.
 type callSums struct {
-	calls, answered, missed, rang int64
-	ringMillis, talkMillis        int64
+	calls, answered, missed, openMissed, rang int64
+	ringMillis, talkMillis                    int64
 }
 
 func (f *Figures) add(sums callSums) {
 	f.Total += int(sums.calls)
 	f.Answered += int(sums.answered)
 	f.Missed += int(sums.missed)
+	f.MissedNotCalledBack += int(sums.openMissed)
 	f.Rang += int(sums.rang)
 	f.ringTime += time.Duration(sums.ringMillis) * time.Millisecond
 	f.TalkTime += time.Duration(sums.talkMillis) * time.Millisecond
@@ -121,15 +122,16 @@ func (t *statsTally) addBreakdown(dim, value string, sums callSums) {
 	t.breakdown(dim, value).add(sums)
 }
 
-// addOpenMissed counts one missed call not called back; values are its
-// breakdown values in the order of breakdowns.
-func (t *statsTally) addOpenMissed(millis int64, values []string) {
+// removeOpenMissed takes one missed call out of the not-called-back counts
+// (its number has an open task); values are its breakdown values in the
+// order of breakdowns.
+func (t *statsTally) removeOpenMissed(millis int64, values []string) {
 	day, hour := t.dayAndHour(millis)
-	t.total.MissedNotCalledBack++
-	day.MissedNotCalledBack++
-	hour.MissedNotCalledBack++
+	t.total.MissedNotCalledBack--
+	day.MissedNotCalledBack--
+	hour.MissedNotCalledBack--
 	for i, dim := range breakdowns {
-		t.breakdown(dim, values[i]).MissedNotCalledBack++
+		t.breakdown(dim, values[i]).MissedNotCalledBack--
 	}
 }
 

@@ -65,25 +65,29 @@ WHERE remote_number <> '';
 -- backwards in time, stop after one page — whatever the table size. The
 -- rowid every index ends with breaks ties, which keyset pagination needs.
 -- calls_talk serves the sort by duration; calls_number_rev the number
--- suffix search (a range, then a sort of its few matches).
+-- suffix search: a range whose entries carry started_at, so the page is
+-- sorted from the index and only its own rows are read.
 CREATE INDEX calls_e164        ON calls (remote_e164, started_at)  WHERE remote_e164 <> '';
 CREATE INDEX calls_contact     ON calls (contact_id, started_at)   WHERE contact_id <> 0;
 CREATE INDEX calls_operator    ON calls (operator, started_at)     WHERE operator <> '';
 CREATE INDEX calls_line        ON calls (dialled_line, started_at) WHERE dialled_line <> '';
 CREATE INDEX calls_disposition ON calls (disposition, started_at)  WHERE disposition <> '';
 CREATE INDEX calls_result      ON calls (result, started_at);
-CREATE INDEX calls_number_rev  ON calls (remote_digits_rev)        WHERE remote_digits_rev <> '';
+CREATE INDEX calls_number_rev  ON calls (remote_digits_rev, started_at) WHERE remote_digits_rev <> '';
 CREATE INDEX calls_recording   ON calls (started_at)               WHERE recording <> '';
 CREATE INDEX calls_talk        ON calls (talk_ms);
 -- 0001 indexed the raw number alone; the callback triggers also need the
 -- time order within one number.
 DROP INDEX calls_remote_number;
 CREATE INDEX calls_remote_number ON calls (remote_number, started_at);
--- The operator's to-do list: by number for the triggers below, by time for
--- the list and statistics. Small: a missed call leaves them when called back.
+-- The operator's to-do list: by number for the triggers below, by time
+-- for the list. The time index carries the number, so the list never reads
+-- the table to tell numbers apart, and (redundantly) the columns of its own
+-- condition, without which SQLite reads the table to test them. A missed
+-- call leaves both when it is called back.
 CREATE INDEX calls_missed_open ON calls (remote_e164, remote_number, started_at)
     WHERE direction = 'in' AND result = 'missed' AND called_back_at IS NULL;
-CREATE INDEX calls_missed_open_time ON calls (started_at)
+CREATE INDEX calls_missed_open_time ON calls (started_at, remote_e164, remote_number, direction, result, called_back_at)
     WHERE direction = 'in' AND result = 'missed' AND called_back_at IS NULL;
 -- Calls with notes, newest first: a needle too short for the trigram index
 -- (one or two characters) is searched by walking these.
@@ -200,81 +204,101 @@ END;
 -- Only finished calls (result <> '') count: a live call has no outcome yet,
 -- and counting it at the end keeps the triggers off the path of the
 -- ringing/answer/heartbeat writes. A later change to a finished call (a
--- disposition set after hang-up) moves its contribution: subtract the old
--- row, add the new.
+-- disposition set after hang-up, a missed call called back) moves its
+-- contribution: subtract the old row, add the new. The WHEN clause skips
+-- updates that name a column without changing it (the call-back triggers
+-- set called_back_at on rows where it may stay NULL).
 CREATE TABLE call_stats (
-    dim      TEXT    NOT NULL, -- '' (all calls), 'account', 'line', 'operator', 'disposition'
-    value    TEXT    NOT NULL, -- the breakdown's value; '' for dim ''
-    quarter  INTEGER NOT NULL, -- started_at / 900000
-    calls    INTEGER NOT NULL,
-    answered INTEGER NOT NULL, -- answered_at set
-    missed   INTEGER NOT NULL, -- incoming, result missed
-    rang     INTEGER NOT NULL, -- ringing_at set
-    ring_ms  INTEGER NOT NULL,
-    talk_ms  INTEGER NOT NULL,
+    dim         TEXT    NOT NULL, -- '' (all calls), 'account', 'line', 'operator', 'disposition'
+    value       TEXT    NOT NULL, -- the breakdown's value; '' for dim ''
+    quarter     INTEGER NOT NULL, -- started_at / 900000
+    calls       INTEGER NOT NULL,
+    answered    INTEGER NOT NULL, -- answered_at set
+    missed      INTEGER NOT NULL, -- incoming, result missed
+    open_missed INTEGER NOT NULL, -- of those, not called back (called_back_at NULL)
+    rang        INTEGER NOT NULL, -- ringing_at set
+    ring_ms     INTEGER NOT NULL,
+    talk_ms     INTEGER NOT NULL,
     PRIMARY KEY (dim, value, quarter)
 ) WITHOUT ROWID;
 
 CREATE TRIGGER calls_stats_insert AFTER INSERT ON calls
 WHEN new.result <> '' AND new.started_at IS NOT NULL
 BEGIN
-    INSERT INTO call_stats (dim, value, quarter, calls, answered, missed, rang, ring_ms, talk_ms)
+    INSERT INTO call_stats (dim, value, quarter, calls, answered, missed, open_missed, rang, ring_ms, talk_ms)
     SELECT dim, value, new.started_at / 900000, 1, new.answered_at IS NOT NULL,
-           new.direction = 'in' AND new.result = 'missed', new.ringing_at IS NOT NULL, new.ring_ms, new.talk_ms
+           new.direction = 'in' AND new.result = 'missed',
+           new.direction = 'in' AND new.result = 'missed' AND new.called_back_at IS NULL,
+           new.ringing_at IS NOT NULL, new.ring_ms, new.talk_ms
     FROM (SELECT '' AS dim, '' AS value UNION ALL SELECT 'account', new.account UNION ALL SELECT 'line', new.dialled_line
           UNION ALL SELECT 'operator', new.operator UNION ALL SELECT 'disposition', new.disposition)
     WHERE true
     ON CONFLICT (dim, value, quarter) DO UPDATE SET
         calls = calls + excluded.calls, answered = answered + excluded.answered, missed = missed + excluded.missed,
-        rang = rang + excluded.rang, ring_ms = ring_ms + excluded.ring_ms, talk_ms = talk_ms + excluded.talk_ms;
+        open_missed = open_missed + excluded.open_missed, rang = rang + excluded.rang,
+        ring_ms = ring_ms + excluded.ring_ms, talk_ms = talk_ms + excluded.talk_ms;
 END;
 
 CREATE TRIGGER calls_stats_update
 AFTER UPDATE OF started_at, direction, result, ringing_at, answered_at, ended_at,
-                account, dialled_line, operator, disposition ON calls
-WHEN old.result <> '' OR new.result <> ''
+                account, dialled_line, operator, disposition, called_back_at ON calls
+WHEN (old.result <> '' OR new.result <> '') AND (
+    old.started_at IS NOT new.started_at OR old.direction IS NOT new.direction OR old.result IS NOT new.result
+    OR old.ringing_at IS NOT new.ringing_at OR old.answered_at IS NOT new.answered_at OR old.ended_at IS NOT new.ended_at
+    OR old.account IS NOT new.account OR old.dialled_line IS NOT new.dialled_line OR old.operator IS NOT new.operator
+    OR old.disposition IS NOT new.disposition OR old.called_back_at IS NOT new.called_back_at)
 BEGIN
-    INSERT INTO call_stats (dim, value, quarter, calls, answered, missed, rang, ring_ms, talk_ms)
+    INSERT INTO call_stats (dim, value, quarter, calls, answered, missed, open_missed, rang, ring_ms, talk_ms)
     SELECT dim, value, old.started_at / 900000, -1, -(old.answered_at IS NOT NULL),
-           -(old.direction = 'in' AND old.result = 'missed'), -(old.ringing_at IS NOT NULL), -old.ring_ms, -old.talk_ms
+           -(old.direction = 'in' AND old.result = 'missed'),
+           -(old.direction = 'in' AND old.result = 'missed' AND old.called_back_at IS NULL),
+           -(old.ringing_at IS NOT NULL), -old.ring_ms, -old.talk_ms
     FROM (SELECT '' AS dim, '' AS value UNION ALL SELECT 'account', old.account UNION ALL SELECT 'line', old.dialled_line
           UNION ALL SELECT 'operator', old.operator UNION ALL SELECT 'disposition', old.disposition)
     WHERE old.result <> '' AND old.started_at IS NOT NULL
     ON CONFLICT (dim, value, quarter) DO UPDATE SET
         calls = calls + excluded.calls, answered = answered + excluded.answered, missed = missed + excluded.missed,
-        rang = rang + excluded.rang, ring_ms = ring_ms + excluded.ring_ms, talk_ms = talk_ms + excluded.talk_ms;
-    INSERT INTO call_stats (dim, value, quarter, calls, answered, missed, rang, ring_ms, talk_ms)
+        open_missed = open_missed + excluded.open_missed, rang = rang + excluded.rang,
+        ring_ms = ring_ms + excluded.ring_ms, talk_ms = talk_ms + excluded.talk_ms;
+    INSERT INTO call_stats (dim, value, quarter, calls, answered, missed, open_missed, rang, ring_ms, talk_ms)
     SELECT dim, value, new.started_at / 900000, 1, new.answered_at IS NOT NULL,
-           new.direction = 'in' AND new.result = 'missed', new.ringing_at IS NOT NULL, new.ring_ms, new.talk_ms
+           new.direction = 'in' AND new.result = 'missed',
+           new.direction = 'in' AND new.result = 'missed' AND new.called_back_at IS NULL,
+           new.ringing_at IS NOT NULL, new.ring_ms, new.talk_ms
     FROM (SELECT '' AS dim, '' AS value UNION ALL SELECT 'account', new.account UNION ALL SELECT 'line', new.dialled_line
           UNION ALL SELECT 'operator', new.operator UNION ALL SELECT 'disposition', new.disposition)
     WHERE new.result <> '' AND new.started_at IS NOT NULL
     ON CONFLICT (dim, value, quarter) DO UPDATE SET
         calls = calls + excluded.calls, answered = answered + excluded.answered, missed = missed + excluded.missed,
-        rang = rang + excluded.rang, ring_ms = ring_ms + excluded.ring_ms, talk_ms = talk_ms + excluded.talk_ms;
+        open_missed = open_missed + excluded.open_missed, rang = rang + excluded.rang,
+        ring_ms = ring_ms + excluded.ring_ms, talk_ms = talk_ms + excluded.talk_ms;
 END;
 
 CREATE TRIGGER calls_stats_delete AFTER DELETE ON calls
 WHEN old.result <> '' AND old.started_at IS NOT NULL
 BEGIN
-    INSERT INTO call_stats (dim, value, quarter, calls, answered, missed, rang, ring_ms, talk_ms)
+    INSERT INTO call_stats (dim, value, quarter, calls, answered, missed, open_missed, rang, ring_ms, talk_ms)
     SELECT dim, value, old.started_at / 900000, -1, -(old.answered_at IS NOT NULL),
-           -(old.direction = 'in' AND old.result = 'missed'), -(old.ringing_at IS NOT NULL), -old.ring_ms, -old.talk_ms
+           -(old.direction = 'in' AND old.result = 'missed'),
+           -(old.direction = 'in' AND old.result = 'missed' AND old.called_back_at IS NULL),
+           -(old.ringing_at IS NOT NULL), -old.ring_ms, -old.talk_ms
     FROM (SELECT '' AS dim, '' AS value UNION ALL SELECT 'account', old.account UNION ALL SELECT 'line', old.dialled_line
           UNION ALL SELECT 'operator', old.operator UNION ALL SELECT 'disposition', old.disposition)
     WHERE true
     ON CONFLICT (dim, value, quarter) DO UPDATE SET
         calls = calls + excluded.calls, answered = answered + excluded.answered, missed = missed + excluded.missed,
-        rang = rang + excluded.rang, ring_ms = ring_ms + excluded.ring_ms, talk_ms = talk_ms + excluded.talk_ms;
+        open_missed = open_missed + excluded.open_missed, rang = rang + excluded.rang,
+        ring_ms = ring_ms + excluded.ring_ms, talk_ms = talk_ms + excluded.talk_ms;
 END;
 
 -- The calls recorded before this migration.
-INSERT INTO call_stats (dim, value, quarter, calls, answered, missed, rang, ring_ms, talk_ms)
+INSERT INTO call_stats (dim, value, quarter, calls, answered, missed, open_missed, rang, ring_ms, talk_ms)
 SELECT dims.dim,
        CASE dims.dim WHEN 'account' THEN account WHEN 'line' THEN dialled_line
                      WHEN 'operator' THEN operator WHEN 'disposition' THEN disposition ELSE '' END,
        started_at / 900000,
        count(*), sum(answered_at IS NOT NULL), sum(direction = 'in' AND result = 'missed'),
+       sum(direction = 'in' AND result = 'missed' AND called_back_at IS NULL),
        sum(ringing_at IS NOT NULL), sum(ring_ms), sum(talk_ms)
 FROM calls
 CROSS JOIN (SELECT '' AS dim UNION ALL SELECT 'account' UNION ALL SELECT 'line'
