@@ -144,16 +144,8 @@ ORDER BY match_key, is_prefix`, includeExpired, now.UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("crm: list blacklist: %w", err)
 	}
-	defer rows.Close()
-	var entries []BlockEntry
-	for rows.Next() {
-		entry, err := scanBlockEntry(rows)
-		if err != nil {
-			return nil, fmt.Errorf("crm: list blacklist: %w", err)
-		}
-		entries = append(entries, entry)
-	}
-	if err := rows.Err(); err != nil {
+	entries, err := scanAll(rows, scanBlockEntry)
+	if err != nil {
 		return nil, fmt.Errorf("crm: list blacklist: %w", err)
 	}
 	return entries, nil

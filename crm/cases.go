@@ -245,16 +245,8 @@ func (c *CRM) ListCases(ctx context.Context, filter CaseFilter) ([]Case, error) 
 	if err != nil {
 		return nil, fmt.Errorf("crm: list cases: %w", err)
 	}
-	defer rows.Close()
-	var cases []Case
-	for rows.Next() {
-		record, err := scanCase(rows)
-		if err != nil {
-			return nil, fmt.Errorf("crm: list cases: %w", err)
-		}
-		cases = append(cases, record)
-	}
-	if err := rows.Err(); err != nil {
+	cases, err := scanAll(rows, func(row rowScanner) (Case, error) { return scanCase(row) })
+	if err != nil {
 		return nil, fmt.Errorf("crm: list cases: %w", err)
 	}
 	return cases, nil

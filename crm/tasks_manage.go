@@ -82,16 +82,7 @@ func queryTasks(ctx context.Context, q querier, query string, args ...any) ([]Ta
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var tasks []Task
-	for rows.Next() {
-		task, err := scanTask(rows)
-		if err != nil {
-			return nil, err
-		}
-		tasks = append(tasks, task)
-	}
-	return tasks, rows.Err()
+	return scanAll(rows, scanTask)
 }
 
 // CompleteTask marks an open task done.
