@@ -97,3 +97,40 @@ func bobStats(t *testing.T, c *Call) MediaStats {
 	}
 	return st
 }
+
+// The key feedback a user hears when pressing DTMF is local: it must not end
+// up in a sink, which holds what the far end sent (a --record file, a script's
+// capture).
+func TestKeyFeedbackStaysOutOfTheSink(t *testing.T) {
+	if testing.Short() {
+		t.Skip("network test")
+	}
+	pcmu := Options{Codecs: []string{"PCMU"}}
+	alice, aliceEvents, _ := startPhone(t, "alice", pcmu)
+	bob, bobEvents, bobAddr := startPhone(t, "bob", pcmu)
+	call, err := alice.Dial(context.Background(), "", "sip:bob@"+bobAddr, DialOptions{
+		Media: Media{Source: fixedSource(audio.NewToneSource(440, 8000, 0.5))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := next(t, bobEvents, CallIncoming)
+	bobCall, _ := bob.Call(in.CallID)
+	heard := audio.NewCaptureSink()
+	if err := bobCall.Answer(Media{Sink: fixedSink(heard)}); err != nil {
+		t.Fatal(err)
+	}
+	next(t, aliceEvents, CallAnswered)
+	next(t, bobEvents, CallAnswered)
+	for range 5 {
+		if err := bobCall.SendDTMF("9"); err != nil { // 852 + 1477 Hz
+			t.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	call.Hangup()
+	next(t, bobEvents, CallEnded)
+	s := heard.Samples()
+	if lvl, tone := audio.ToneLevel(s, 8000, 1477), audio.ToneLevel(s, 8000, 440); lvl > 0.05*tone {
+		t.Errorf("bob's sink holds his own key feedback: 1477 Hz at %.3f next to alice's 440 Hz at %.3f", lvl, tone)
+	}
+}

@@ -47,8 +47,13 @@ func (p *mediaPump) receive(ctx context.Context) {
 }
 
 // playout is the Source a playback device pulls: the jitter buffer's output,
-// metered and recorded as what the user hears.
-type playout struct{ p *mediaPump }
+// metered and recorded as what the user hears. Local key feedback is mixed in
+// only on a device (withFeedback): a sink is a file or a script's capture of
+// what the far end sent, and a local tone does not belong there.
+type playout struct {
+	p            *mediaPump
+	withFeedback bool
+}
 
 func (o playout) ReadFrame(frame []int16) error {
 	err := o.p.jitter.ReadFrame(frame)
@@ -56,7 +61,9 @@ func (o playout) ReadFrame(frame []int16) error {
 	if rec := o.p.recorder.Load(); rec != nil {
 		rec.WriteReceived(frame, time.Now())
 	}
-	o.p.mixFeedback(frame)
+	if o.withFeedback {
+		o.p.mixFeedback(frame)
+	}
 	return err
 }
 
@@ -90,9 +97,8 @@ func (p *mediaPump) mixFeedback(frame []int16) {
 // startPlayout hands the received audio to the device, or pulls it every 20 ms
 // into the sink when there is no device.
 func (p *mediaPump) startPlayout(m Media) error {
-	src := playout{p}
 	if m.Player != nil {
-		stop, err := m.Player.Play(src, p.codec.Rate)
+		stop, err := m.Player.Play(playout{p: p, withFeedback: true}, p.codec.Rate)
 		if err != nil {
 			return fmt.Errorf("playback: %w", err)
 		}
@@ -108,7 +114,7 @@ func (p *mediaPump) startPlayout(m Media) error {
 		sink = s
 	}
 	p.wg.Add(1)
-	go p.tick(src, sink)
+	go p.tick(playout{p: p}, sink)
 	return nil
 }
 
