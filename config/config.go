@@ -21,6 +21,7 @@ type Config struct {
 	Calls     Calls     `toml:"calls"`
 	Audio     Audio     `toml:"audio"`
 	Recording Recording `toml:"recording"`
+	History   History   `toml:"history"`
 	Screening Screening `toml:"screening"`
 	CRM       CRM       `toml:"crm"`
 	Accounts  []Account `toml:"accounts"`
@@ -64,6 +65,16 @@ type Recording struct {
 	Auto    bool   `toml:"auto"`    // record every call from its answer
 	Dir     string `toml:"dir"`     // default $XDG_DATA_HOME/switchboard/recordings
 	Pattern string `toml:"pattern"` // file name; {date} {time} {direction} {number} {contact} {id}
+	// RetentionDays deletes recordings of calls older than this many days
+	// (the call stays in the history); 0 keeps them for ever.
+	RetentionDays int `toml:"retention_days"`
+}
+
+// History configures the call history.
+type History struct {
+	// Dispositions are the wrap-up codes an operator may give a call, in
+	// the order they are offered.
+	Dispositions []string `toml:"dispositions"`
 }
 
 // Screening decides which callers never reach the operator.

@@ -87,6 +87,13 @@ auto = false
 # dir = "~/.local/share/switchboard/recordings"
 # File name: {date} {time} {direction} {number} {contact} {id} are replaced.
 pattern = "{date}_{time}_{direction}_{number}.wav"
+# Delete recordings of calls older than this many days (the calls stay in the
+# history). 0 keeps them for ever.
+retention_days = 0
+
+[history]
+# Wrap-up codes an operator can give a call ("switchboard history dispose").
+dispositions = ["resolved", "callback", "sale", "no-interest", "wrong-number"]
 
 [screening]
 # Numbers (SIP user parts) rejected with "603 Decline" before the phone rings,

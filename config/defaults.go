@@ -91,6 +91,7 @@ func Default() *Config {
 		},
 		Audio:     defaultAudio(),
 		Recording: Recording{Dir: defaultRecordingDir(), Pattern: defaultRecordPattern},
+		History:   History{Dispositions: defaultDispositions()},
 		CRM:       defaultCRM(),
 		Accounts:  []Account{defaultAccount()},
 	}
@@ -135,6 +136,9 @@ func applyDefaults(cfg *Config, keys keyIndex) {
 	// representation so configs compare equal.
 	if len(cfg.Screening.Blocked) == 0 {
 		cfg.Screening.Blocked = nil
+	}
+	if !keys.has("history.dispositions") {
+		cfg.History.Dispositions = defaultDispositions()
 	}
 	applyCRMDefaults(&cfg.CRM, keys)
 	// A file without accounts (e.g. one only setting log_level) still gives
@@ -237,4 +241,9 @@ func applyAudioDefaults(a *Audio, keys keyIndex, baseDir string) {
 	if a.FileOutput != "" {
 		a.FileOutput = resolvePath(baseDir, a.FileOutput, "")
 	}
+}
+
+// defaultDispositions are the wrap-up codes of a new configuration.
+func defaultDispositions() []string {
+	return []string{"resolved", "callback", "sale", "no-interest", "wrong-number"}
 }

@@ -12,6 +12,11 @@ import (
 
 const minExpires = 10 * time.Second
 
+const (
+	maxRetentionDays     = 100 * 365
+	maxDispositionLength = 40
+)
+
 // validator collects problems about a decoded, defaulted config. Messages
 // never include password values.
 type validator struct {
@@ -45,6 +50,7 @@ func validate(cfg *Config, keys keyIndex) []Problem {
 	v.checkCalls(cfg.Calls)
 	v.checkAudio(cfg.Audio)
 	v.checkRecording(cfg.Recording)
+	v.checkHistory(cfg.History)
 	v.checkScreening(cfg.Screening)
 	v.checkCRM(cfg.CRM)
 	v.checkAccounts(cfg.Accounts)
@@ -121,6 +127,25 @@ func (v *validator) checkRecording(r Recording) {
 	}
 	if strings.Contains(r.Pattern, "/") || strings.Contains(r.Pattern, "..") {
 		v.report("recording.pattern", "must be a file name, not a path (use recording.dir for the folder)")
+	}
+	if r.RetentionDays < 0 || r.RetentionDays > maxRetentionDays {
+		v.report("recording.retention_days", "must be between 0 (keep for ever) and %d", maxRetentionDays)
+	}
+}
+
+func (v *validator) checkHistory(h History) {
+	seen := map[string]bool{}
+	for i, code := range h.Dispositions {
+		folded := strings.ToLower(strings.TrimSpace(code))
+		switch {
+		case folded == "":
+			v.report(elementPath("history.dispositions", i), "must not be empty")
+		case seen[folded]:
+			v.report(elementPath("history.dispositions", i), "%q is listed twice", code)
+		case len(code) > maxDispositionLength:
+			v.report(elementPath("history.dispositions", i), "longer than %d characters", maxDispositionLength)
+		}
+		seen[folded] = true
 	}
 }
 

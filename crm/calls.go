@@ -11,12 +11,12 @@ import (
 	"github.com/switchboard/switchboard/crm/numbers"
 )
 
-// The calls table (package history) stores the remote number only raw. The
-// CRM keeps its own index of it, call_numbers, with the normalised number
-// and the contact the call is linked to. It is filled at call end by
-// ApplyCallPolicies and, for calls recorded while the CRM did not see them,
-// by IndexCalls, which remembers how far it got (the highest calls rowid
-// seen) so that each run only reads new rows.
+// The calls table (package history) holds a call's normalised number
+// (remote_e164, the CRM's number key) and its contact (contact_id, 0 for
+// none). The phone's engine fills the number when the call starts; the CRM
+// links the contact at call end (ApplyCallPolicies) and, for calls recorded
+// while it did not see them, in IndexCalls, which remembers how far it got
+// (the highest calls rowid seen) so that each run only reads new rows.
 
 const (
 	indexWatermarkKey = "calls_indexed_rowid"
@@ -45,9 +45,11 @@ func (c *CRM) IndexCalls(ctx context.Context) (int, error) {
 }
 
 type unindexedCall struct {
-	rowID  int64
-	id     string
-	remote string
+	rowID     int64
+	id        string
+	remote    string
+	e164      string
+	contactID int64
 }
 
 func (c *CRM) indexNewCalls(ctx context.Context, q querier) (int, error) {
@@ -65,19 +67,8 @@ func (c *CRM) indexNewCalls(ctx context.Context, q querier) (int, error) {
 			return indexed, err
 		}
 		for _, call := range batch {
-			number := c.numbers.Normalize(call.remote)
-			if number.Valid() {
-				contactID, err := c.firstContactFor(ctx, q, number)
-				if err != nil {
-					return indexed, err
-				}
-				// DO NOTHING: a row written at call end may carry a contact
-				// the operator chose, which the default must not replace.
-				if _, err := q.ExecContext(ctx, `INSERT INTO call_numbers (call_id, number_key, digits_rev, contact_id)
-VALUES (?, ?, ?, ?) ON CONFLICT (call_id) DO NOTHING`,
-					call.id, number.Key, number.ReversedDigits(), nullID(contactID)); err != nil {
-					return indexed, err
-				}
+			if err := c.indexOne(ctx, q, call); err != nil {
+				return indexed, err
 			}
 			mark = call.rowID
 			indexed++
@@ -85,10 +76,32 @@ VALUES (?, ?, ?, ?) ON CONFLICT (call_id) DO NOTHING`,
 	}
 }
 
+// indexOne fills in what a call row lacks: its normalised number and, when
+// the number belongs to a contact, the link. A link already there (one the
+// operator chose) is never replaced.
+func (c *CRM) indexOne(ctx context.Context, q querier, call unindexedCall) error {
+	if call.e164 != "" && call.contactID != 0 {
+		return nil
+	}
+	number := c.numbers.Normalize(call.remote)
+	if !number.Valid() {
+		return nil
+	}
+	var contactID int64
+	if call.contactID == 0 {
+		var err error
+		if contactID, err = c.firstContactFor(ctx, q, number); err != nil {
+			return err
+		}
+	}
+	return indexCall(ctx, q, call.id, number, contactID)
+}
+
 func readCallsAfter(ctx context.Context, q querier, mark int64) ([]unindexedCall, error) {
 	// Read the whole batch before writing: the inserts run on the same
 	// connection.
-	rows, err := q.QueryContext(ctx, `SELECT rowid, id, remote_number FROM calls WHERE rowid > ? ORDER BY rowid LIMIT ?`,
+	rows, err := q.QueryContext(ctx, `SELECT rowid, id, remote_number, remote_e164, contact_id
+FROM calls WHERE rowid > ? ORDER BY rowid LIMIT ?`,
 		mark, indexBatchSize)
 	if err != nil {
 		return nil, err
@@ -97,7 +110,7 @@ func readCallsAfter(ctx context.Context, q querier, mark int64) ([]unindexedCall
 	var batch []unindexedCall
 	for rows.Next() {
 		var call unindexedCall
-		if err := rows.Scan(&call.rowID, &call.id, &call.remote); err != nil {
+		if err := rows.Scan(&call.rowID, &call.id, &call.remote, &call.e164, &call.contactID); err != nil {
 			return nil, err
 		}
 		batch = append(batch, call)
@@ -127,16 +140,17 @@ ON CONFLICT (key) DO UPDATE SET value = excluded.value`, indexWatermarkKey, strc
 	return err
 }
 
-// indexCall records (or re-records) one call's number and contact.
+// indexCall fills a call row's normalised number and contact where they
+// are still unknown; contactID 0 links nothing.
 func indexCall(ctx context.Context, q querier, callID string, number numbers.Number, contactID int64) error {
 	if !number.Valid() {
 		return nil
 	}
-	_, err := q.ExecContext(ctx, `INSERT INTO call_numbers (call_id, number_key, digits_rev, contact_id)
-VALUES (?, ?, ?, ?)
-ON CONFLICT (call_id) DO UPDATE SET number_key = excluded.number_key, digits_rev = excluded.digits_rev,
-    contact_id = COALESCE(call_numbers.contact_id, excluded.contact_id)`,
-		callID, number.Key, number.ReversedDigits(), nullID(contactID))
+	_, err := q.ExecContext(ctx, `UPDATE calls SET
+    remote_e164 = CASE WHEN remote_e164 = '' THEN ?1 ELSE remote_e164 END,
+    contact_id  = CASE WHEN contact_id = 0 THEN ?2 ELSE contact_id END
+WHERE id = ?3 AND (remote_e164 = '' OR (contact_id = 0 AND ?2 <> 0))`,
+		number.Key, contactID, callID)
 	return err
 }
 
@@ -156,7 +170,8 @@ func linkHistory(ctx context.Context, q querier, contactID int64, key string, no
 		args  []any
 		count *int64
 	}{
-		{`UPDATE call_numbers SET contact_id = ? WHERE number_key = ? AND contact_id IS NULL`,
+		// remote_e164 <> '' repeats the condition of the partial index.
+		{`UPDATE calls SET contact_id = ? WHERE remote_e164 = ? AND remote_e164 <> '' AND contact_id = 0`,
 			[]any{contactID, key}, &linked.Calls},
 		{`UPDATE tasks SET contact_id = ?, updated_at = ? WHERE number_key = ? AND contact_id IS NULL`,
 			[]any{contactID, now.UnixMilli(), key}, &linked.Tasks},
@@ -190,10 +205,10 @@ func (c *CRM) LinkCall(ctx context.Context, callID string, contactID int64) erro
 		if err != nil {
 			return err
 		}
-		number := c.numbers.Normalize(remote)
-		_, err = tx.ExecContext(ctx, `INSERT INTO call_numbers (call_id, number_key, digits_rev, contact_id)
-VALUES (?, ?, ?, ?) ON CONFLICT (call_id) DO UPDATE SET contact_id = excluded.contact_id`,
-			callID, number.Key, number.ReversedDigits(), contactID)
+		// The number is filled in when it was missing; the link is replaced.
+		_, err = tx.ExecContext(ctx, `UPDATE calls SET contact_id = ?,
+    remote_e164 = CASE WHEN remote_e164 = '' THEN ? ELSE remote_e164 END
+WHERE id = ?`, contactID, c.numbers.Normalize(remote).Key, callID)
 		return err
 	})
 	if err != nil {
@@ -217,10 +232,10 @@ func (c *CRM) ContactCalls(ctx context.Context, contactID int64, limit int) ([]C
 		return nil, fmt.Errorf("crm: calls of contact %d: %w: limit %d must be positive", contactID, ErrInvalid, limit)
 	}
 	rows, err := c.db.QueryContext(ctx, `SELECT c.id, c.direction, c.remote_number, c.started_at, c.result
-FROM call_numbers n JOIN calls c ON c.id = n.call_id
-WHERE n.contact_id = ?
+FROM calls c
+WHERE c.contact_id = ?1 AND c.contact_id <> 0
 ORDER BY c.started_at DESC, c.rowid DESC
-LIMIT ?`, contactID, limit)
+LIMIT ?2`, contactID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("crm: calls of contact %d: %w", contactID, err)
 	}

@@ -57,8 +57,9 @@ ORDER BY k.updated_at DESC, k.id DESC LIMIT 1`, contactID), &open)
 }
 
 // callSummary counts calls with this number, except the call in progress:
-// by the CRM's index, and for calls not indexed yet (recorded while the CRM
-// was not looking, until IndexCalls runs) by the usual raw spellings.
+// by the normalised number, and for calls without one yet (recorded while
+// the CRM was not looking, until IndexCalls runs) by the usual raw
+// spellings.
 func (c *CRM) callSummary(ctx context.Context, q querier, number numbers.Number, exceptCallID string) (CallSummary, error) {
 	var summary CallSummary
 	var lastAt sql.NullInt64
@@ -68,7 +69,7 @@ func (c *CRM) callSummary(ctx context.Context, q querier, number numbers.Number,
 	}
 	err := q.QueryRowContext(ctx, `SELECT c.started_at, c.result, count(*) OVER ()
 FROM calls c
-WHERE (c.id IN (SELECT call_id FROM call_numbers WHERE number_key = ?1) OR c.remote_number IN (?3, ?4, ?5, ?6, ?7))
+WHERE ((c.remote_e164 = ?1 AND c.remote_e164 <> '') OR c.remote_number IN (?3, ?4, ?5, ?6, ?7))
   AND c.id <> ?2
 ORDER BY c.started_at DESC, c.rowid DESC LIMIT 1`, args...).
 		Scan(&lastAt, &summary.LastResult, &summary.Count)

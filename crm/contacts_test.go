@@ -3,6 +3,7 @@ package crm
 import (
 	"errors"
 	"testing"
+	"time"
 )
 
 func TestAddContactStoresRawAndNormalisedNumbers(t *testing.T) {
@@ -197,8 +198,19 @@ func TestEditAndDeleteContact(t *testing.T) {
 	if err := env.crm.RemoveNumber(env.ctx, contact.ID, "+7 000"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("removing a number the contact lacks: %v", err)
 	}
+	env.addCall("before-delete", "in", "+7 916 123 45 67", time.Now(), "answered")
+	if _, err := env.crm.IndexCalls(env.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := env.count("SELECT count(*) FROM calls WHERE contact_id = ?", contact.ID); n != 1 {
+		t.Fatalf("%d calls linked before the delete, want 1", n)
+	}
 	if err := env.crm.DeleteContact(env.ctx, contact.ID); err != nil {
 		t.Fatal(err)
+	}
+	// The call stays in the history, linked to nobody.
+	if n := env.count("SELECT count(*) FROM calls WHERE id = 'before-delete' AND contact_id = 0"); n != 1 {
+		t.Errorf("call of the deleted contact: %d unlinked rows, want 1", n)
 	}
 	if _, err := env.crm.GetContact(env.ctx, contact.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("deleted contact: %v", err)

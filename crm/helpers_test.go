@@ -135,7 +135,7 @@ func (env *testEnv) count(query string, args ...any) int {
 func (env *testEnv) counts() map[string]int {
 	env.t.Helper()
 	counts := map[string]int{}
-	for _, table := range []string{"contacts", "contact_numbers", "contact_tags", "companies", "cases", "tasks", "call_numbers", "call_policy_runs"} {
+	for _, table := range []string{"contacts", "contact_numbers", "contact_tags", "companies", "cases", "tasks", "call_policy_runs"} {
 		counts[table] = env.count("SELECT count(*) FROM " + table)
 	}
 	return counts

@@ -220,21 +220,24 @@ func (w *importWriter) finish(ctx context.Context, tx *sql.Tx) error {
 	if _, err := w.crm.indexNewCalls(ctx, tx); err != nil {
 		return err
 	}
-	now := w.now.UnixMilli()
-	for _, link := range []struct{ table, set, where string }{
-		{"call_numbers", "", ""},
-		{"tasks", ", updated_at = ?", " AND number_key <> ''"},
-		{"cases", ", updated_at = ?", " AND number_key <> ''"},
-	} {
-		owner := `(SELECT n.contact_id FROM contact_numbers n WHERE n.number_key = ` + link.table + `.number_key
+	// A number's owner is its first contact, as on the caller card.
+	owner := func(numberColumn string) string {
+		return `(SELECT n.contact_id FROM contact_numbers n WHERE n.number_key = ` + numberColumn + `
             ORDER BY n.contact_id LIMIT 1)`
-		statement := `UPDATE ` + link.table + ` SET contact_id = ` + owner + link.set +
-			` WHERE contact_id IS NULL` + link.where + ` AND ` + owner + ` IS NOT NULL`
-		var args []any
-		if link.set != "" {
-			args = append(args, now)
-		}
-		if _, err := tx.ExecContext(ctx, statement, args...); err != nil {
+	}
+	now := w.now.UnixMilli()
+	for _, link := range []struct {
+		table, statement string
+		args             []any
+	}{
+		{"calls", `UPDATE calls SET contact_id = ` + owner("calls.remote_e164") +
+			` WHERE contact_id = 0 AND remote_e164 <> '' AND ` + owner("calls.remote_e164") + ` IS NOT NULL`, nil},
+		{"tasks", `UPDATE tasks SET contact_id = ` + owner("tasks.number_key") + `, updated_at = ?` +
+			` WHERE contact_id IS NULL AND number_key <> '' AND ` + owner("tasks.number_key") + ` IS NOT NULL`, []any{now}},
+		{"cases", `UPDATE cases SET contact_id = ` + owner("cases.number_key") + `, updated_at = ?` +
+			` WHERE contact_id IS NULL AND number_key <> '' AND ` + owner("cases.number_key") + ` IS NOT NULL`, []any{now}},
+	} {
+		if _, err := tx.ExecContext(ctx, link.statement, link.args...); err != nil {
 			return fmt.Errorf("link history in %s: %w", link.table, err)
 		}
 	}

@@ -193,3 +193,26 @@ func requireOpenTask(ctx context.Context, q querier, id int64) error {
 	}
 	return nil
 }
+
+// OpenTaskNumbers lists the numbers that have an open task: the number key,
+// or the number as written when it has none; a task for a contact without a
+// number covers all of the contact's numbers. The history leaves them off
+// its "missed and not called back" list, since somebody is already on it.
+func (c *CRM) OpenTaskNumbers(ctx context.Context) ([]string, error) {
+	rows, err := c.db.QueryContext(ctx, `SELECT CASE WHEN number_key <> '' THEN number_key ELSE number_raw END
+FROM tasks WHERE status = 'open' AND (number_key <> '' OR number_raw <> '')
+UNION
+SELECT n.number_key FROM tasks t JOIN contact_numbers n ON n.contact_id = t.contact_id
+WHERE t.status = 'open' AND t.number_key = '' AND t.number_raw = ''`)
+	if err != nil {
+		return nil, fmt.Errorf("crm: numbers with open tasks: %w", err)
+	}
+	numbers, err := scanAll(rows, func(row rowScanner) (string, error) {
+		var number string
+		return number, row.Scan(&number)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("crm: numbers with open tasks: %w", err)
+	}
+	return numbers, nil
+}

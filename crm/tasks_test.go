@@ -3,6 +3,7 @@ package crm
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -247,5 +248,32 @@ func waitFor(t *testing.T, condition func() bool) {
 			t.Fatal("condition not reached in 5 s")
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestOpenTaskNumbers(t *testing.T) {
+	env := newTestEnv(t, testSettings())
+	contact := env.addContact("Ivan", "+7 495 123-45-67")
+	open, err := env.crm.AddTask(env.ctx, TaskInput{ContactID: contact.ID, In: 10 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.crm.AddTask(env.ctx, TaskInput{Number: "8 916 000 00 00", In: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	done, err := env.crm.AddTask(env.ctx, TaskInput{Number: "+7 903 111 22 33", In: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.crm.CompleteTask(env.ctx, done.ID); err != nil {
+		t.Fatal(err)
+	}
+	numbers, err := env.crm.OpenTaskNumbers(env.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(numbers)
+	if want := []string{"+74951234567", "+79160000000"}; !slices.Equal(numbers, want) {
+		t.Errorf("open task numbers %q, want %q (task %d open, %d done)", numbers, want, open.ID, done.ID)
 	}
 }

@@ -53,6 +53,17 @@ type MissedCall struct {
 	FirstMissedAt time.Time `json:"first_missed_at"`
 }
 
+// MarshalJSON keeps the call under "call": without it, the embedded Call's
+// own MarshalJSON would be promoted and the other fields lost.
+func (m MissedCall) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Call          Call      `json:"call"`
+		Number        string    `json:"number"`
+		Attempts      int       `json:"attempts"`
+		FirstMissedAt time.Time `json:"first_missed_at"`
+	}{m.Call, m.Number, m.Attempts, m.FirstMissedAt})
+}
+
 const (
 	// missedOpenWalkSQL walks the open missed calls newest first through
 	// the partial index, which carries the number: no table reads.

@@ -1,6 +1,7 @@
 package history
 
 import (
+	"encoding/json"
 	"context"
 	"fmt"
 	"slices"
@@ -272,5 +273,25 @@ func TestMissedLimitWithManyOpenTasks(t *testing.T) {
 		if want := baseTime().Add(2 * time.Minute); !m.FirstMissedAt.Equal(want) {
 			t.Errorf("first missed at %v, want %v", m.FirstMissedAt, want)
 		}
+	}
+}
+
+// The embedded Call has its own MarshalJSON; the entry's fields must not
+// be lost behind it.
+func TestMissedCallJSONKeepsItsFields(t *testing.T) {
+	entry := MissedCall{Call: Call{ID: "m1", Direction: DirectionIn, Result: ResultMissed}, Number: "+4930123", Attempts: 2}
+	encoded, err := json.Marshal(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var decoded struct {
+		Call struct {
+			ID string `json:"id"`
+		} `json:"call"`
+		Number   string `json:"number"`
+		Attempts int    `json:"attempts"`
+	}
+	if err := json.Unmarshal(encoded, &decoded); err != nil || decoded.Call.ID != "m1" || decoded.Number != "+4930123" || decoded.Attempts != 2 {
+		t.Errorf("JSON %s decoded as %+v (%v)", encoded, decoded, err)
 	}
 }

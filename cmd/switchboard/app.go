@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/switchboard/switchboard/config"
@@ -89,6 +90,7 @@ type session struct {
 	log       *slog.Logger
 	stderr    io.Writer
 	closeFn   func()
+	stopPurge func() // cancels the retention purge and waits for it
 }
 
 // callInfo is what naming a call's recording needs.
@@ -186,7 +188,9 @@ func (a *app) startSession(ctx context.Context, cfg *config.Config, o sessionOpt
 		closeLog()
 		return nil, withExit(exitUsage, err)
 	}
-	eng := engine.New(ph, history.NewRepo(db), log)
+	calls := history.NewRepo(db)
+	eng := engine.New(ph, calls, log)
+	eng.SetOperator(cfg.Operator)
 	a.stdout = serialized(a.stdout) // before the command makes its printer from it
 	notices := a.printNotices(jsonOutput(ctx), crmLocation(contacts))
 	// The engine owns the CRM from here and closes it after its last call;
@@ -197,6 +201,7 @@ func (a *app) startSession(ctx context.Context, cfg *config.Config, o sessionOpt
 	} else if n > 0 {
 		fmt.Fprintf(a.stderr, "switchboard: %d call(s) were interrupted by an earlier crash; marked in the history\n", n)
 	}
+	s.stopPurge = a.purgeOldRecordings(calls, cfg.Recording.RetentionDays, log)
 	// close() runs closeFn after the engine has stopped: the last notices
 	// are printed before the log closes. close() may run twice.
 	s.phone, s.engine, s.db, s.log = ph, eng, db, log
@@ -207,6 +212,34 @@ func (a *app) startSession(ctx context.Context, cfg *config.Config, o sessionOpt
 	snd.OnDeviceChange(func(ev sound.DeviceEvent) { ph.ReportAudioDevice(ev.Kind, ev.Device, ev.Reason) })
 	go eng.Run(context.Background())
 	return s, nil
+}
+
+// purgeOldRecordings enforces recording.retention_days in the background
+// (a long purge must not delay the phone) and says how much it freed. The
+// returned function cancels it and waits, before the database closes.
+func (a *app) purgeOldRecordings(calls *history.Repo, days int, log *slog.Logger) func() {
+	if days <= 0 {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	stderr := a.stderr
+	go func() {
+		defer close(done)
+		files, bytes, err := calls.PurgeRecordings(ctx, time.Now().AddDate(0, 0, -days), false)
+		if files > 0 {
+			fmt.Fprintf(stderr, "switchboard: deleted %d recording(s) older than %d days (recording.retention_days), %s freed\n",
+				files, days, humanize.IBytes(uint64(bytes)))
+		}
+		if err != nil && ctx.Err() == nil {
+			log.Error("purge old recordings", "error", err)
+			fmt.Fprintln(stderr, "switchboard: old recordings not purged:", err)
+		}
+	}()
+	return sync.OnceFunc(func() {
+		cancel()
+		<-done
+	})
 }
 
 // start listens; subscribe to the phone before calling it.
@@ -220,6 +253,7 @@ func (s *session) start(ctx context.Context) error {
 
 // close hangs up, unregisters and waits until the history has every event.
 func (s *session) close() {
+	s.stopPurge()
 	s.phone.Close()
 	s.sound.Close()
 	s.engine.Wait()

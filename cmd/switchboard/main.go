@@ -72,6 +72,6 @@ configuration file (written with defaults on first start) and waits for calls.
 		return nil
 	}
 	root.AddCommand(a.registerCommand(), a.dialCommand(), a.answerCommand(), a.configCommand(), a.devicesCommand(),
-		a.contactsCommand(), a.cardCommand(), a.casesCommand(), a.tasksCommand(), a.blacklistCommand())
+		a.contactsCommand(), a.cardCommand(), a.casesCommand(), a.tasksCommand(), a.blacklistCommand(), a.historyCommand())
 	return root
 }

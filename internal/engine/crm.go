@@ -48,6 +48,14 @@ func (e *Engine) UseCRM(options CRMOptions) {
 	}
 	e.crm = &crmWorker{options: options, log: e.log, jobs: make(chan phone.Event, crmQueueSize),
 		started: map[string]time.Time{}}
+	// Calls are stored with the CRM's number key from their first event,
+	// so history filters, call-back matching and contact links agree.
+	e.normalise = func(raw string) string {
+		if number := options.CRM.Normalize(raw); number.Valid() {
+			return number.Key
+		}
+		return ""
+	}
 }
 
 // crmWorker does the engine's CRM work on its own goroutine, after the

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard/switchboard/audio/jitter"
 	"github.com/switchboard/switchboard/crm"
 	"github.com/switchboard/switchboard/history"
 	"github.com/switchboard/switchboard/internal/store"
@@ -91,7 +92,10 @@ func incomingCall(id, number string, at time.Time, result phone.Result) []phone.
 }
 
 func TestEngineShowsTheCardOfAKnownCaller(t *testing.T) {
-	f := newCRMFixture(t, crm.Settings{DefaultRegion: "RU"})
+	// A generous bound: this test is about the card's content; a loaded
+	// machine under -race can take the default 200 ms, and the partial
+	// card is a test of its own.
+	f := newCRMFixture(t, crm.Settings{DefaultRegion: "RU", CardTimeout: time.Minute})
 	c := f.open(t)
 	ann, err := c.AddContact(context.Background(), crm.ContactInput{Name: "Ann Smith", Numbers: []crm.PhoneInput{{Number: "+7 495 123-45-67"}}})
 	if err != nil {
@@ -231,5 +235,67 @@ func TestScreeningWithTheRealBlacklist(t *testing.T) {
 	}
 	if code, _ := screen(phone.ScreenRequest{Number: "+74951234567"}); code != 0 {
 		t.Errorf("an unlisted number was refused")
+	}
+}
+
+// A call is stored with the CRM's number key from its first event, linked
+// to the contact by its end, with the operator and the measured quality.
+func TestEngineStoresNumberContactOperatorAndQuality(t *testing.T) {
+	f := newCRMFixture(t, crm.Settings{DefaultRegion: "RU"})
+	c := f.open(t)
+	ann, err := c.AddContact(context.Background(), crm.ContactInput{Name: "Ann", Numbers: []crm.PhoneInput{{Number: "+7 495 123-45-67"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = c.Close()
+
+	bus := phone.NewBus()
+	eng := New(bus, f.repo, slog.New(slog.DiscardHandler))
+	eng.SetOperator("olga")
+	eng.UseCRM(CRMOptions{CRM: f.open(t)})
+	go eng.Run(context.Background())
+	events := incomingCall("q1", "8 (495) 123-45-67", time.Now().Add(-time.Minute), phone.ResultAnswered)
+	bus.Publish(events[0])
+	// Between the first event and the end the row already has the number
+	// key (a crash here keeps it); the Engine writes synchronously per event,
+	// so poll until the incoming event is in.
+	var live history.Call
+	for range 200 {
+		if live, err = f.repo.Get(context.Background(), "q1"); err == nil {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if live.RemoteE164 != "+74951234567" || live.Operator != "olga" {
+		t.Errorf("live row e164 %q operator %q", live.RemoteE164, live.Operator)
+	}
+	ended := events[1]
+	ended.Media = &phone.MediaStats{Codec: "PCMU", Jitter: jitter.Stats{Received: 96, Lost: 4, Late: 1, Jitter: 12 * time.Millisecond}}
+	bus.Publish(ended)
+	bus.Close()
+	eng.Wait()
+
+	call, err := f.repo.Get(context.Background(), "q1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if call.ContactID != ann.ID {
+		t.Errorf("contact %d, want %d", call.ContactID, ann.ID)
+	}
+	// 5 of 100 expected packets were not played; 12 ms jitter.
+	if call.Quality.LossPercent != 5 || call.Quality.JitterMillis != 12 {
+		t.Errorf("quality %+v, want 5 %% loss and 12 ms jitter", call.Quality)
+	}
+	if want := history.EstimateMOS(5, 12, 0); call.Quality.MOS != want || !call.Quality.Measured() {
+		t.Errorf("MOS %v, want %v", call.Quality.MOS, want)
+	}
+}
+
+func TestCallQualityWithoutAudioIsNotMeasured(t *testing.T) {
+	if q := callQuality(jitter.Stats{}); q.Measured() {
+		t.Errorf("no packets gave quality %+v", q)
+	}
+	if q := callQuality(jitter.Stats{Received: 3, Duplicates: 3, Lost: 0}); q.Measured() {
+		t.Errorf("only duplicates gave quality %+v", q)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchboard/switchboard/audio/jitter"
 	"github.com/switchboard/switchboard/history"
 	"github.com/switchboard/switchboard/phone"
 )
@@ -29,6 +30,10 @@ type Engine struct {
 	done chan struct{}
 
 	crm *crmWorker // nil without UseCRM
+
+	// What every new call row carries besides the event; set before Run.
+	operator  string
+	normalise func(raw string) string // the CRM's number key, "" when not a number
 }
 
 // Source is where events come from: a *phone.Phone (or its *phone.Bus).
@@ -41,6 +46,10 @@ type Source interface {
 func New(src Source, calls *history.Repo, log *slog.Logger) *Engine {
 	return &Engine{calls: calls, log: log, sub: src.Subscribe(), live: map[string]struct{}{}, done: make(chan struct{})}
 }
+
+// SetOperator names the operator recorded with every call from now on
+// (config key "operator"). Call it before Run.
+func (e *Engine) SetOperator(name string) { e.operator = name }
 
 // Recover closes the calls a previous process left open (killed mid-call): they
 // become "interrupted", ending when they were last known alive.
@@ -99,7 +108,7 @@ func (e *Engine) record(ctx context.Context, ev phone.Event) {
 func (e *Engine) apply(ctx context.Context, ev phone.Event) error {
 	// Every event may be the first one seen for a call (a screened call only ever
 	// has call.ended), so each starts the row; Start is idempotent.
-	if err := e.calls.Start(ctx, newRecord(ev)); err != nil {
+	if err := e.calls.Start(ctx, e.newRecord(ev)); err != nil {
 		return err
 	}
 	e.setLive(ev.CallID, ev.Kind != phone.CallEnded)
@@ -124,16 +133,41 @@ func (e *Engine) apply(ctx context.Context, ev phone.Event) error {
 			if ev.Recording != "" {
 				c.Recording = ev.Recording
 			}
+			if ev.Media != nil {
+				c.Quality = callQuality(ev.Media.Jitter)
+			}
 		}
 	})
 }
 
-func newRecord(ev phone.Event) history.Call {
-	return history.Call{
+func (e *Engine) newRecord(ev phone.Event) history.Call {
+	call := history.Call{
 		ID: ev.CallID, Account: ev.Account, Direction: string(ev.Direction),
 		LocalURI: ev.LocalURI, RemoteURI: ev.RemoteURI, RemoteNumber: ev.Number,
-		DisplayName: ev.DisplayName, DialledLine: ev.Line,
+		DisplayName: ev.DisplayName, DialledLine: ev.Line, Operator: e.operator,
 		StartedAt: ev.Time, LastAliveAt: ev.Time,
+	}
+	if e.normalise != nil {
+		call.RemoteE164 = e.normalise(ev.Number)
+	}
+	return call
+}
+
+// callQuality summarises what the receiving side measured. Loss counts
+// packets that never came and those that came too late to be played: the
+// listener hears both as gaps. The one-way delay is not known (no RTCP
+// round trip yet), so the MOS estimate leaves it out.
+func callQuality(stats jitter.Stats) history.Quality {
+	expected := float64(stats.Received - stats.Duplicates + stats.Lost)
+	if expected <= 0 {
+		return history.Quality{} // no audio arrived: nothing was measured
+	}
+	lossPercent := min(100, 100*float64(stats.Lost+stats.Late)/expected)
+	jitterMillis := float64(stats.Jitter) / float64(time.Millisecond)
+	return history.Quality{
+		LossPercent:  lossPercent,
+		JitterMillis: jitterMillis,
+		MOS:          history.EstimateMOS(lossPercent, jitterMillis, 0),
 	}
 }
 
