@@ -46,8 +46,9 @@ const maxOpenConns = 4
 
 // DB is an open, migrated switchboard database.
 type DB struct {
-	sqlDB *sql.DB
-	path  string
+	sqlDB       *sql.DB
+	path        string
+	checkpoints *checkpointer
 }
 
 // Open opens (creating if needed) the SQLite database at path and applies any
@@ -85,6 +86,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("store: open %s: %w", absPath, describeSQLiteError(err))
 	}
+	db.checkpoints = startCheckpointer(db)
 	return db, nil
 }
 
@@ -98,6 +100,9 @@ func (db *DB) Path() string { return db.path }
 // Close closes every connection. In WAL mode the last close checkpoints the
 // log back into the main file.
 func (db *DB) Close() error {
+	if db.checkpoints != nil {
+		db.checkpoints.close()
+	}
 	if err := db.sqlDB.Close(); err != nil {
 		return fmt.Errorf("store: close %s: %w", db.path, err)
 	}
@@ -117,6 +122,8 @@ func (db *DB) Close() error {
 //   - foreign_keys=ON: SQLite leaves it off by default for compatibility.
 //   - busy_timeout: wait for a competing writer instead of failing.
 //   - _txlock=immediate: see maxOpenConns.
+//   - wal_autocheckpoint=0: checkpoints run in the background (checkpoint.go),
+//     not inside a commit.
 func dsn(absPath string) string {
 	query := url.Values{}
 	query.Set("_busy_timeout", fmt.Sprint(busyTimeoutMillis))
@@ -124,6 +131,7 @@ func dsn(absPath string) string {
 	query.Set("_synchronous", "NORMAL")
 	query.Set("_foreign_keys", "on")
 	query.Set("_txlock", "immediate")
+	query.Set("_pragma", "wal_autocheckpoint(0)")
 	location := url.URL{Scheme: "file", Path: filepath.ToSlash(absPath), RawQuery: query.Encode()}
 	return location.String()
 }

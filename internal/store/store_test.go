@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 )
 
 func openTestDB(t *testing.T, path string) *DB {
@@ -252,4 +253,31 @@ func TestEmbeddedMigrationsAreContiguous(t *testing.T) {
 			t.Errorf("migration %s has version %d, want %d (no gaps)", step.name, step.version, i+1)
 		}
 	}
+}
+
+// Commits never checkpoint (the pragma is off on every connection); the
+// background checkpointer copies the log into the file instead.
+func TestCheckpointsRunInTheBackground(t *testing.T) {
+	db := openTestDB(t, filepath.Join(t.TempDir(), "wal.db"))
+	defer db.Close()
+	ctx := context.Background()
+	var pages int
+	if err := db.SQL().QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&pages); err != nil || pages != 0 {
+		t.Fatalf("wal_autocheckpoint = %d, %v; want 0 (no checkpoint inside a commit)", pages, err)
+	}
+	if _, err := db.SQL().ExecContext(ctx, `CREATE TABLE filler (blob BLOB)`); err != nil {
+		t.Fatal(err)
+	}
+	for range 50 {
+		if _, err := db.SQL().ExecContext(ctx, `INSERT INTO filler VALUES (randomblob(8000))`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 100 {
+		if db.checkpoints.frames.Load() > 0 {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Errorf("no frames checkpointed in the background within 10 s (last error: %v)", db.checkpoints.lastErr.Load())
 }
