@@ -40,7 +40,8 @@ test: deps-test
 ## fuzz: every fuzz target for a short, bounded time (FUZZTIME each; part of make test)
 FUZZTIME ?= 10s
 FUZZ_TARGETS := ./crm/numbers:FuzzNormalize ./crm:FuzzImportCSV ./config:FuzzLoad \
-	./audio:FuzzDecodeWAV ./audio/jitter:FuzzPush ./phone:FuzzParseTarget
+	./audio:FuzzDecodeWAV ./audio/jitter:FuzzPush ./phone:FuzzParseTarget \
+	./phone:FuzzRemoteAudioDirection ./phone:FuzzParseInfoDTMF
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \

@@ -44,6 +44,14 @@ type Call struct {
 	recording  string
 	pump       *mediaPump
 	ended      Event
+	// dialog is the answered call's SIP dialog (for re-INVITEs) and dialogID
+	// diago's id of it (to match in-dialog requests); set in converse.
+	dialog   dialog
+	dialogID string
+
+	// control serialises hold, resume and mute, so that each event matches
+	// the state it announces even when two clients press at once.
+	control sync.Mutex
 
 	decision chan decision // incoming: the operator's answer or rejection
 	hangup   context.CancelFunc
@@ -121,27 +129,6 @@ func (c *Call) Hangup() {
 	}
 }
 
-// SendDTMF sends RFC 4733 digits (0-9 * # A-D) on an active call.
-func (c *Call) SendDTMF(digits string) error {
-	for _, d := range digits {
-		if !ValidDTMF(d) {
-			return fmt.Errorf("invalid DTMF digit %q (use 0-9, *, #, A-D)", d)
-		}
-	}
-	c.mu.Lock()
-	pump := c.pump
-	c.mu.Unlock()
-	if pump == nil {
-		return fmt.Errorf("call %s is not active", c.ID)
-	}
-	return pump.sendDTMF(digits)
-}
-
-// ValidDTMF reports whether r is a DTMF digit that can be sent (0-9 * # A-D).
-func ValidDTMF(r rune) bool {
-	return (r >= '0' && r <= '9') || r == '*' || r == '#' || (r >= 'A' && r <= 'D')
-}
-
 // event returns an event pre-filled with the call's identity.
 func (c *Call) event(kind Kind) Event {
 	return Event{
@@ -187,12 +174,11 @@ func (c *Call) startMedia(ctx context.Context, dm *diago.DialogMedia, m Media) e
 
 // startEarlyMedia starts receiving (and recording) without sending.
 func (c *Call) startEarlyMedia(ctx context.Context, dm *diago.DialogMedia, m Media) error {
-	bounds := jitterBounds{min: c.phone.opts.JitterMin, max: c.phone.opts.JitterMax}
-	pump, err := startMedia(ctx, dm, m, bounds, func(d rune) {
-		ev := c.event(CallDTMF)
-		ev.Digit = string(d)
-		c.phone.bus.Publish(ev)
-	})
+	cfg := pumpConfig{
+		jitter:  jitterBounds{min: c.phone.opts.JitterMin, max: c.phone.opts.JitterMax},
+		dtmfGap: c.phone.opts.DTMFGap,
+	}
+	pump, err := startMedia(ctx, dm, m, cfg, func(d rune) { c.publishDTMF(d, DTMFMethodRFC4733) })
 	if err != nil {
 		return err
 	}

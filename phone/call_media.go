@@ -10,12 +10,14 @@ import (
 // MediaStats is a snapshot of a call's audio, cheap to take at any time (the
 // console refreshes it several times a second).
 type MediaStats struct {
-	Codec     string       `json:"codec"`
-	Muted     bool         `json:"muted"`
-	Recording bool         `json:"recording"`
-	Input     audio.Level  `json:"input"`  // what we send (after mute)
-	Output    audio.Level  `json:"output"` // what we play
-	Jitter    jitter.Stats `json:"jitter"`
+	Codec      string       `json:"codec"`
+	Muted      bool         `json:"muted"`
+	Held       bool         `json:"held"`        // we hold the far end
+	RemoteHeld bool         `json:"remote_held"` // the far end holds us
+	Recording  bool         `json:"recording"`
+	Input      audio.Level  `json:"input"`  // what we send (after mute)
+	Output     audio.Level  `json:"output"` // what we play
+	Jitter     jitter.Stats `json:"jitter"`
 }
 
 func (c *Call) mediaPump() (*mediaPump, error) {
@@ -27,13 +29,25 @@ func (c *Call) mediaPump() (*mediaPump, error) {
 	return c.pump, nil
 }
 
-// SetMuted mutes or unmutes our side: silence is sent, RTP keeps flowing.
+// SetMuted mutes or unmutes our side: silence is sent, RTP keeps flowing. A
+// change publishes call.muted or call.unmuted; asking for the state the call
+// is already in publishes nothing.
 func (c *Call) SetMuted(muted bool) error {
+	c.control.Lock()
+	defer c.control.Unlock()
 	p, err := c.mediaPump()
 	if err != nil {
 		return err
 	}
+	if p.muted.IsMuted() == muted {
+		return nil
+	}
 	p.muted.SetMuted(muted)
+	kind := CallUnmuted
+	if muted {
+		kind = CallMuted
+	}
+	c.phone.bus.Publish(c.event(kind))
 	return nil
 }
 
@@ -74,6 +88,7 @@ func (c *Call) MediaStats() (MediaStats, error) {
 func (p *mediaPump) stats() MediaStats {
 	return MediaStats{
 		Codec: p.codec.Name, Muted: p.muted.IsMuted(), Recording: p.recorder.Load() != nil,
+		Held: p.holdMusic.Load() != nil, RemoteHeld: p.remoteHeld.Load(),
 		Input: p.inLevel.Level(), Output: p.outLevel.Level(), Jitter: p.jitter.Stats(),
 	}
 }

@@ -122,7 +122,7 @@ func TestKeyFeedbackStaysOutOfTheSink(t *testing.T) {
 	next(t, aliceEvents, CallAnswered)
 	next(t, bobEvents, CallAnswered)
 	for range 5 {
-		if err := bobCall.SendDTMF("9"); err != nil { // 852 + 1477 Hz
+		if err := bobCall.SendDTMF(context.Background(), "9"); err != nil { // 852 + 1477 Hz
 			t.Fatal(err)
 		}
 		time.Sleep(200 * time.Millisecond)

@@ -84,17 +84,21 @@ func TestCallBetweenTwoPhones(t *testing.T) {
 	}
 	next(t, aliceEvents, CallAnswered)
 	next(t, bobEvents, CallAnswered)
-	if err := call.SendDTMF("12#"); err != nil {
+	if err := call.SendDTMF(context.Background(), "12#"); err != nil {
 		t.Fatal(err)
 	}
 	var digits string
 	for len(digits) < 3 {
-		digits += next(t, bobEvents, CallDTMF).Digit
+		ev := next(t, bobEvents, CallDTMF)
+		if ev.DTMFMethod != DTMFMethodRFC4733 {
+			t.Errorf("call.dtmf method %q, want %s", ev.DTMFMethod, DTMFMethodRFC4733)
+		}
+		digits += ev.Digit
 	}
 	if digits != "12#" {
 		t.Errorf("bob received DTMF %q, want 12#", digits)
 	}
-	if err := bobCall.SendDTMF("9"); err != nil {
+	if err := bobCall.SendDTMF(context.Background(), "9"); err != nil {
 		t.Fatal(err)
 	}
 	if d := next(t, aliceEvents, CallDTMF).Digit; d != "9" {

@@ -10,15 +10,21 @@ import (
 
 // dialog is what an answered call needs of diago's client and server sessions.
 type dialog interface {
+	Id() string
 	Context() context.Context
 	Hangup(ctx context.Context) error
 	Media() *diago.DialogMedia
+	Hold(ctx context.Context) error   // re-INVITE a=sendonly
+	Unhold(ctx context.Context) error // re-INVITE a=sendrecv
 }
 
 // converse runs an answered call, incoming or outgoing, to its end: audio on,
 // call.answered, wait for a hang-up from either side or the duration limit,
 // call.ended.
 func (p *Phone) converse(ctx context.Context, c *Call, d dialog, m Media, maxDuration time.Duration) {
+	c.mu.Lock()
+	c.dialog, c.dialogID = d, d.Id()
+	c.mu.Unlock()
 	c.setState(StateActive)
 	p.opts.Tones.Stop(ToneRingback)
 	p.opts.Tones.Stop(ToneRing)

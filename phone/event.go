@@ -17,8 +17,15 @@ const (
 	CallRinging  Kind = "call.ringing"  // 180/183 from the far end
 	CallEarly    Kind = "call.early_media"
 	CallAnswered Kind = "call.answered"
-	CallDTMF     Kind = "call.dtmf"
+	CallDTMF     Kind = "call.dtmf"  // a digit from the far end; Digit and DTMFMethod say which and how
 	CallEnded    Kind = "call.ended" // always the last event of a call; never dropped
+
+	CallHeld          Kind = "call.held"           // we put the far end on hold (re-INVITE sendonly)
+	CallResumed       Kind = "call.resumed"        // we took the far end off hold
+	CallRemoteHold    Kind = "call.remote_hold"    // the far end put us on hold (sendonly, inactive or c=0.0.0.0)
+	CallRemoteResumed Kind = "call.remote_resumed" // the far end took us off hold
+	CallMuted         Kind = "call.muted"          // our microphone is off; silence is sent
+	CallUnmuted       Kind = "call.unmuted"        // our microphone is on again
 
 	AudioDevice Kind = "audio.device" // a sound device was lost, replaced by a fallback, or is back
 )
@@ -27,6 +34,10 @@ const (
 func (k Kind) Terminal() bool {
 	switch k {
 	case CallAnswered, CallEnded, RegOK, RegFailed, RegUnregistered, AudioDevice:
+		return true
+	case CallHeld, CallResumed, CallRemoteHold, CallRemoteResumed, CallMuted, CallUnmuted:
+		// State changes: a console that missed one would show the wrong state
+		// for the rest of the call.
 		return true
 	}
 	return false
@@ -71,7 +82,8 @@ type Event struct {
 	Line        string    `json:"line,omitempty"` // the dialled line (To user) of incoming calls
 	Codec       string    `json:"codec,omitempty"`
 	Digit       string    `json:"digit,omitempty"`
-	Recording   string    `json:"recording,omitempty"` // WAV file of the call, when recorded
+	DTMFMethod  string    `json:"dtmf_method,omitempty"` // rfc4733 | info (call.dtmf)
+	Recording   string    `json:"recording,omitempty"`   // WAV file of the call, when recorded
 
 	Code     int    `json:"code,omitempty"`   // SIP status code, when one applies
 	Reason   string `json:"reason,omitempty"` // SIP reason phrase or a sentence on what failed

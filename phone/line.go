@@ -33,7 +33,9 @@ type line struct {
 	log    *slog.Logger
 }
 
-func newLine(acct config.Account, codecs []media.Codec, log *slog.Logger) (*line, error) {
+// middleware goes in front of diago's request handlers (see indialog.go).
+func newLine(acct config.Account, codecs []media.Codec, log *slog.Logger,
+	middleware func(sipgo.RequestHandler) sipgo.RequestHandler) (*line, error) {
 	password, err := acct.Secret()
 	if err != nil {
 		return nil, fmt.Errorf("account %s: %w", acct.Name, err)
@@ -84,6 +86,7 @@ func newLine(acct config.Account, codecs []media.Codec, log *slog.Logger) (*line
 		diago.WithTransport(tran),
 		diago.WithMediaConfig(diago.MediaConfig{Codecs: codecs}),
 		diago.WithLogger(agentLog),
+		diago.WithServerRequestMiddleware(middleware),
 	)
 
 	clientOpts := []sipgo.ClientOption{sipgo.WithClientLogger(agentLog), sipgo.WithClientHostname(host)}

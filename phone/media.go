@@ -59,7 +59,13 @@ type mediaPump struct {
 	feedback    atomic.Pointer[audio.CadenceSource] // local key feedback mixed into the playout
 	feedbackBuf []int16                             // playout side only
 
-	dtmf       chan rune
+	dtmf    chan *dtmfRequest // digits waiting for the sending goroutine
+	dtmfGap time.Duration     // audio sent between two digits (Options.DTMFGap)
+
+	// Hold: the sending goroutine reads both on every frame.
+	holdMusic  atomic.Pointer[heldSource] // non-nil while we hold the far end: sent instead of the microphone
+	remoteHeld atomic.Bool                // the far end holds us: we send nothing (RFC 3264 recvonly)
+
 	sending    chan struct{} // closed at the answer: early media only receives
 	quit       chan struct{} // closed by stop
 	gateOnce   sync.Once
@@ -67,7 +73,17 @@ type mediaPump struct {
 	wg         sync.WaitGroup
 }
 
-func startMedia(ctx context.Context, dm *diago.DialogMedia, m Media, jc jitterBounds, onDTMF func(rune)) (*mediaPump, error) {
+// heldSource wraps what we send while the far end is on hold (music or
+// silence), so that it fits an atomic.Pointer.
+type heldSource struct{ audio.Source }
+
+// pumpConfig is what every call's media takes from the phone's Options.
+type pumpConfig struct {
+	jitter  jitterBounds
+	dtmfGap time.Duration
+}
+
+func startMedia(ctx context.Context, dm *diago.DialogMedia, m Media, cfg pumpConfig, onDTMF func(rune)) (*mediaPump, error) {
 	var props diago.MediaProps
 	dw := &diago.DTMFWriter{}
 	if _, err := dm.AudioWriter(diago.WithAudioWriterMediaProps(&props), diago.WithAudioWriterDTMF(dw)); err != nil {
@@ -89,7 +105,7 @@ func startMedia(ctx context.Context, dm *diago.DialogMedia, m Media, jc jitterBo
 	// diago calls the DTMF callback from the reading goroutine; a nil one panics.
 	dr.OnDTMF(func(r rune) error { onDTMF(r); return nil })
 
-	jb, err := jitter.New(jitter.Config{ClockRate: codec.Rate, FrameSamples: codec.FrameSamples(), MinDelay: jc.min, MaxDelay: jc.max})
+	jb, err := jitter.New(jitter.Config{ClockRate: codec.Rate, FrameSamples: codec.FrameSamples(), MinDelay: cfg.jitter.min, MaxDelay: cfg.jitter.max})
 	if err != nil {
 		return nil, fmt.Errorf("jitter buffer: %w", err)
 	}
@@ -101,7 +117,8 @@ func startMedia(ctx context.Context, dm *diago.DialogMedia, m Media, jc jitterBo
 		codec: codec, coder: coder, payload: props.Codec.PayloadType,
 		writer: dw, reader: reader, packets: dm, jitter: jb,
 		source: src, muted: audio.NewMutableSource(src),
-		dtmf: make(chan rune, 64), sending: make(chan struct{}), quit: make(chan struct{}),
+		dtmf: make(chan *dtmfRequest, 16), dtmfGap: cfg.dtmfGap,
+		sending: make(chan struct{}), quit: make(chan struct{}),
 	}
 	if m.RecordPath != "" {
 		if err := p.startRecording(m.RecordPath); err != nil {
@@ -145,18 +162,6 @@ func (p *mediaPump) startRecording(path string) error {
 func (p *mediaPump) closeRecording() error {
 	if rec := p.recorder.Swap(nil); rec != nil {
 		return rec.Close()
-	}
-	return nil
-}
-
-// sendDTMF queues digits for the sending goroutine.
-func (p *mediaPump) sendDTMF(digits string) error {
-	for _, d := range digits {
-		select {
-		case p.dtmf <- d:
-		default:
-			return fmt.Errorf("DTMF queue full")
-		}
 	}
 	return nil
 }

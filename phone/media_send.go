@@ -2,16 +2,23 @@ package phone
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/switchboard/switchboard/audio"
 )
 
+// frameInterval is diago's fixed packet time.
+const frameInterval = 20 * time.Millisecond
+
 // startSending lets the sending goroutine go (at the answer).
 func (p *mediaPump) startSending() { p.gateOnce.Do(func() { close(p.sending) }) }
 
-// send reads the source (mute applied), records it, encodes and writes one frame
-// per 20 ms; diago's RTP writer paces the loop.
+// send is the only writer of the call's RTP stream: audio frames and RFC 4733
+// digits alike, because diago's writer is not safe from two goroutines. It
+// reads the source (mute applied; music or silence instead while we hold the
+// far end), records it, encodes and writes one frame per 20 ms; diago's RTP
+// writer paces the loop. While the far end holds us it writes nothing.
 func (p *mediaPump) send(ctx context.Context) {
 	defer p.wg.Done()
 	select {
@@ -21,35 +28,161 @@ func (p *mediaPump) send(ctx context.Context) {
 	case <-ctx.Done():
 		return
 	}
-	pcm := make([]int16, p.codec.FrameSamples())
-	payload := make([]byte, 2*len(pcm)) // G.711 needs one byte per sample, Opus far less
+	s := sender{p: p, pcm: make([]int16, p.codec.FrameSamples())}
+	s.payload = make([]byte, 2*len(s.pcm)) // G.711 needs one byte per sample, Opus far less
+	defer s.abandonDTMF()
+	defer s.retireMusic(nil)
 	for ctx.Err() == nil {
 		select {
-		case d := <-p.dtmf:
-			if c, err := audio.DTMFCadence(d); err == nil {
-				p.playFeedback(c) // the operator hears the key they pressed
-			}
-			if err := p.writer.WriteDTMF(d); err != nil {
-				return
-			}
-			continue
 		case <-p.quit:
 			return
 		default:
 		}
-		if err := p.muted.ReadFrame(pcm); err != nil {
-			clear(pcm) // a failing source sends silence rather than ending the call
+		if s.dtmfDue() {
+			if !s.sendDigit() {
+				return
+			}
+			continue
 		}
-		p.inLevel.Observe(pcm)
-		if rec := p.recorder.Load(); rec != nil {
-			rec.WriteSent(pcm, time.Now())
-		}
-		n, err := p.coder.Encode(payload, pcm)
-		if err != nil {
-			return
-		}
-		if _, err := p.writer.Write(payload[:n]); err != nil {
+		if !s.sendFrame() {
 			return
 		}
 	}
+}
+
+// sender is the state of the sending goroutine.
+type sender struct {
+	p       *mediaPump
+	pcm     []int16
+	payload []byte
+
+	dtmf        *dtmfRequest // digits being sent, nil when none
+	dtmfNext    int          // index into dtmf.digits
+	nextDigitAt time.Time    // the gap after the previous digit ends here
+	wasSilent   bool         // nothing was written for a while (remote hold, DTMF)
+	music       *heldSource  // the hold music last read, closed when replaced
+}
+
+// retireMusic closes the hold music last read when the call moved on to next
+// (nil: resumed or ended). Only this goroutine reads the source, so only it
+// may close it.
+func (s *sender) retireMusic(next *heldSource) {
+	if s.music == next {
+		return
+	}
+	if s.music != nil {
+		if c, ok := s.music.Source.(io.Closer); ok {
+			_ = c.Close()
+		}
+	}
+	s.music = next
+}
+
+// dtmfDue takes the next request when idle and says whether a digit is due now.
+func (s *sender) dtmfDue() bool {
+	if s.dtmf == nil {
+		select {
+		case s.dtmf = <-s.p.dtmf:
+			s.dtmfNext = 0
+		default:
+			return false
+		}
+	}
+	return !s.p.remoteHeld.Load() && !time.Now().Before(s.nextDigitAt)
+}
+
+// sendDigit writes one telephone event (about 140 ms of packets); false ends
+// the loop.
+func (s *sender) sendDigit() bool {
+	req := s.dtmf
+	if err := req.ctx.Err(); err != nil {
+		s.finishDTMF(err)
+		return true
+	}
+	d := rune(req.digits[s.dtmfNext])
+	if c, err := audio.DTMFCadence(d); err == nil {
+		s.p.playFeedback(c) // the operator hears the key they pressed
+	}
+	if err := s.p.writer.WriteDTMF(d); err != nil {
+		s.finishDTMF(err)
+		return false
+	}
+	// diago writes the event packets without advancing the RTP clock; the
+	// next audio frame would carry a timestamp 140 ms in the past.
+	s.wasSilent = true
+	s.dtmfNext++
+	s.nextDigitAt = time.Now().Add(s.p.dtmfGap)
+	if s.dtmfNext == len(req.digits) {
+		s.finishDTMF(nil)
+	}
+	return true
+}
+
+func (s *sender) finishDTMF(err error) {
+	s.dtmf.done <- err
+	s.dtmf = nil
+}
+
+// abandonDTMF fails what is still queued when sending stops.
+func (s *sender) abandonDTMF() {
+	if s.dtmf != nil {
+		s.finishDTMF(errCallEnded)
+	}
+	for {
+		select {
+		case req := <-s.p.dtmf:
+			req.done <- errCallEnded
+		default:
+			return
+		}
+	}
+}
+
+// sendFrame reads, records and writes one 20 ms frame; false ends the loop.
+func (s *sender) sendFrame() bool {
+	p := s.p
+	// The microphone is read even while held or muted, so that a sound card's
+	// buffer keeps draining and nothing stale is sent at the resume.
+	if err := p.muted.ReadFrame(s.pcm); err != nil {
+		clear(s.pcm) // a failing source sends silence rather than ending the call
+	}
+	music := p.holdMusic.Load()
+	s.retireMusic(music)
+	if music != nil {
+		if err := music.ReadFrame(s.pcm); err != nil {
+			clear(s.pcm)
+		}
+	}
+	if p.remoteHeld.Load() {
+		// RFC 3264: the far end's sendonly/inactive offer made us recvonly.
+		// diago drops recvonly writes but not inactive ones, nor those of a
+		// c=0.0.0.0 hold (which Linux delivers to this very host): send nothing.
+		s.wasSilent = true
+		select {
+		case <-time.After(frameInterval):
+		case <-p.quit:
+			return false
+		}
+		return true
+	}
+	p.inLevel.Observe(s.pcm)
+	if rec := p.recorder.Load(); rec != nil {
+		rec.WriteSent(s.pcm, time.Now())
+	}
+	n, err := p.coder.Encode(s.payload, s.pcm)
+	if err != nil {
+		return false
+	}
+	if s.wasSilent {
+		// A new talk spurt: the RTP timestamp jumps by the time nothing was
+		// written and the marker bit is set, so the far end's jitter buffer
+		// does not take the pause for network delay. Only this goroutine writes,
+		// which ResetTimestamp requires.
+		p.packets.RTPPacketWriter.ResetTimestamp()
+		s.wasSilent = false
+	}
+	if _, err := p.writer.Write(s.payload[:n]); err != nil {
+		return false
+	}
+	return true
 }

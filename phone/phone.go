@@ -28,6 +28,11 @@ type Options struct {
 	JitterMax   time.Duration // … and 300 ms
 	Tones       Tones         // local call-progress tones; nil plays none
 	Screening   Screening     // runs before an incoming call rings; nil = all ring
+	// HoldMusic gives what the far end hears while we hold it (HoldToneMusic,
+	// or a file); nil sends silence.
+	HoldMusic func(rate int) (audio.Source, error)
+	// DTMFGap is the pause between two digits sent by SendDTMF; default 100 ms.
+	DTMFGap time.Duration
 	// AutoAnswer gives the audio of calls answered automatically (accounts with
 	// auto_answer = true). nil disables automatic answering.
 	AutoAnswer func(*Call) Media
@@ -51,6 +56,10 @@ type Phone struct {
 	mu      sync.Mutex
 	closing bool
 	calls   map[string]*Call
+
+	// reInviteMu runs diago's handling of in-dialog INVITEs and ACKs one at
+	// a time (see indialog.go).
+	reInviteMu sync.Mutex
 }
 
 // New prepares the accounts; nothing listens until Start.
@@ -70,6 +79,9 @@ func New(opts Options) (*Phone, error) {
 	if opts.JitterMax < opts.JitterMin {
 		opts.JitterMax = max(300*time.Millisecond, opts.JitterMin)
 	}
+	if opts.DTMFGap <= 0 {
+		opts.DTMFGap = defaultDTMFGap
+	}
 	if opts.Tones == nil {
 		opts.Tones = noTones{}
 	}
@@ -82,7 +94,7 @@ func New(opts Options) (*Phone, error) {
 	}
 	p := &Phone{opts: opts, log: opts.Logger, bus: NewBus(), calls: map[string]*Call{}}
 	for _, acct := range opts.Accounts {
-		l, err := newLine(acct, codecs, opts.Logger)
+		l, err := newLine(acct, codecs, opts.Logger, p.inDialogMiddleware(acct.Name))
 		if err != nil {
 			p.closeLines()
 			return nil, err

@@ -136,7 +136,7 @@ func afterAnswer(ctx context.Context, call *phone.Call, f dialFlags) {
 				return
 			}
 			for _, d := range f.dtmf {
-				if err := call.SendDTMF(string(d)); err != nil {
+				if err := call.SendDTMF(ctx, string(d)); err != nil {
 					return
 				}
 				if !sleepOrDone(ctx, f.dtmfGap) {

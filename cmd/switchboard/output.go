@@ -63,6 +63,18 @@ func humanLine(ev phone.Event) string {
 		return fmt.Sprintf("answered (%s)", ev.Codec)
 	case phone.CallDTMF:
 		return "DTMF " + ev.Digit
+	case phone.CallHeld:
+		return "on hold"
+	case phone.CallResumed:
+		return "resumed"
+	case phone.CallRemoteHold:
+		return "the other side put the call on hold"
+	case phone.CallRemoteResumed:
+		return "the other side resumed the call"
+	case phone.CallMuted:
+		return "muted"
+	case phone.CallUnmuted:
+		return "unmuted"
 	case phone.AudioDevice:
 		s := fmt.Sprintf("audio device %s: %s", ev.Change, ev.Device)
 		if ev.Reason != "" {
