@@ -83,6 +83,9 @@ func (c *CRM) ApplyCallPolicies(ctx context.Context, outcome CallOutcome) (Polic
 		if err := indexCall(ctx, tx, outcome.CallID, number, result.ContactID); err != nil {
 			return err
 		}
+		if err := linkCallRecords(ctx, tx, outcome.CallID, result.CaseID, result.TaskID); err != nil {
+			return err
+		}
 		return savePolicyRun(ctx, tx, result, c.now())
 	})
 	if err != nil {
@@ -308,4 +311,18 @@ func savePolicyRun(ctx context.Context, q querier, result PolicyResult, now time
 		result.CallID, now.UnixMilli(), result.Known, result.ContactID, result.ContactCreated, result.CaseID,
 		result.CaseCreated, result.TaskID, result.TaskCreated, result.Skipped)
 	return err
+}
+
+// linkCallRecords writes the case and the task of a finished call into its
+// history row, where still unset: the task the call was placed for (see
+// StartCallback) wins over a callback task the policies made for it.
+func linkCallRecords(ctx context.Context, q querier, callID string, caseID, taskID int64) error {
+	_, err := q.ExecContext(ctx, `UPDATE calls SET
+    case_id = CASE WHEN case_id = 0 THEN ?2 ELSE case_id END,
+    task_id = CASE WHEN task_id = 0 THEN COALESCE((SELECT task_id FROM task_calls WHERE call_id = ?1), ?3) ELSE task_id END
+WHERE id = ?1`, callID, caseID, taskID)
+	if err != nil {
+		return fmt.Errorf("link call %s to its case and task: %w", callID, err)
+	}
+	return nil
 }

@@ -70,6 +70,15 @@ func TestTaskLifeCycle(t *testing.T) {
 	if _, ok, _ := env.crm.TaskForCall(env.ctx, "other-call"); ok {
 		t.Error("TaskForCall found a task for an unrelated call")
 	}
+	// When the call ends, its history row points at the task it carried out.
+	env.addCall("callback-call", DirectionOut, "8 916 000 00 00", testStart, "answered")
+	if _, err := env.crm.ApplyCallPolicies(env.ctx, CallOutcome{CallID: "callback-call", Direction: DirectionOut,
+		Number: "8 916 000 00 00", Answered: true, At: testStart}); err != nil {
+		t.Fatal(err)
+	}
+	if n := env.count("SELECT count(*) FROM calls WHERE id = 'callback-call' AND task_id = ?", chosen.ID); n != 1 {
+		t.Errorf("the callback call's row is not linked to task %d", chosen.ID)
+	}
 	if err := env.crm.CompleteTask(env.ctx, chosen.ID); err != nil {
 		t.Fatal(err)
 	}

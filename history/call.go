@@ -32,6 +32,9 @@ const (
 	ResultNoAnswer    = "no-answer"
 	ResultFailed      = "failed"
 	ResultBlacklisted = "blacklisted"
+	// ResultTransferred: the call was handed to another party (we sent a
+	// REFER that succeeded, or were transferred away ourselves).
+	ResultTransferred = "transferred"
 	// ResultInterrupted is set by MarkInterrupted: the process died mid-call.
 	ResultInterrupted = "interrupted"
 )
@@ -175,7 +178,7 @@ func (c Call) validate() error {
 	}
 	switch c.Result {
 	case ResultLive, ResultAnswered, ResultMissed, ResultBusy, ResultRejected, ResultDeclined,
-		ResultCancelled, ResultNoAnswer, ResultFailed, ResultBlacklisted, ResultInterrupted:
+		ResultCancelled, ResultNoAnswer, ResultFailed, ResultBlacklisted, ResultTransferred, ResultInterrupted:
 	default:
 		return fmt.Errorf("%w: call %s: unknown result %q", ErrInvalidCall, c.ID, c.Result)
 	}

@@ -1,8 +1,8 @@
 package history
 
 import (
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"testing"

@@ -214,13 +214,16 @@ func (r *Repo) ContactHistory(ctx context.Context, contactID int64, page Page) (
 	return calls, next, nil
 }
 
-func (r *Repo) list(ctx context.Context, filter Filter, page Page) ([]Call, string, error) {
+func (r *Repo) list(ctx context.Context, filter Filter, page Page) (_ []Call, _ string, err error) {
 	size := page.Size
 	if size == 0 {
 		size = DefaultPageSize
 	}
 	if size < 0 || size > MaxPageSize {
 		return nil, "", fmt.Errorf("%w: page size %d, want 1-%d", ErrInvalidFilter, page.Size, MaxPageSize)
+	}
+	if filter.commonNotes, err = r.notesAreCommon(ctx, filter); err != nil {
+		return nil, "", err
 	}
 	query, err := buildListQuery(filter, page.Sort)
 	if err != nil {
@@ -280,6 +283,37 @@ func (r *Repo) list(ctx context.Context, filter Filter, page Page) ([]Call, stri
 		calls[i] = row.call
 	}
 	return calls, next, nil
+}
+
+// defaultCommonNotesAt: a notes search matching this many calls is
+// common. Walking the calls newest first then meets a page of matches
+// within a few thousand calls, while collecting and sorting every match
+// costs as much as there are matches.
+const defaultCommonNotesAt = 2000
+
+// countNotesSQL counts matches only up to a cap: FTS5 evaluates a phrase
+// incrementally, so the probe costs at most the cap.
+const countNotesSQL = `SELECT count(*) FROM (SELECT 1 FROM call_notes WHERE call_notes MATCH ? LIMIT ?)`
+
+// notesAreCommon tells whether the filter's notes search matches so many
+// calls that walking the calls in order beats sorting every match. Another
+// selective filter (a number, a contact, a tag) already narrows the calls,
+// and then the question does not arise.
+func (r *Repo) notesAreCommon(ctx context.Context, filter Filter) (bool, error) {
+	phrase := filter.notesSearch()
+	if phrase == "" {
+		return false, nil
+	}
+	withoutNotes := filter
+	withoutNotes.NotesText = ""
+	if withoutNotes.selective() {
+		return false, nil
+	}
+	var matches int
+	if err := r.stmts.queryRow(ctx, countNotesSQL, phrase, r.commonNotesAt).Scan(&matches); err != nil {
+		return false, fmt.Errorf("count notes matches: %w", err)
+	}
+	return matches >= r.commonNotesAt, nil
 }
 
 // queryCalls runs a selectCallSQL query and hands each row to add.

@@ -219,6 +219,33 @@ func TestListMatchesModelOnGeneratedData(t *testing.T) {
 	}
 }
 
+// Common notes searches walk the calls in order and probe the notes index
+// per call; the result must be the same as the collect-and-sort plan.
+func TestCommonNotesSearchMatchesModel(t *testing.T) {
+	repo, _ := openTestRepo(t)
+	calls := loadGenerated(t, repo, 3, 1500)
+	for _, commonAt := range []int{1, 1 << 30} { // every search common; none
+		repo.commonNotesAt = commonAt
+		for _, filter := range []Filter{{NotesText: "invoice"}, {NotesText: "Lizenzen", Direction: DirectionIn},
+			{NotesText: "überfällig"}, {NotesText: "invoice", Tag: "vip"}} {
+			for _, sort := range []Sort{SortNewest, SortOldest, SortLongest} {
+				want := modelList(calls, filter, sort)
+				if got := walkAll(t, repo, filter, sort, 7); !slices.Equal(got, want) {
+					t.Errorf("common at %d, %+v, sort %q: got %v, want %v", commonAt, filter, sort, head(got), head(want))
+				}
+			}
+		}
+	}
+	common, err := repo.notesAreCommon(context.Background(), Filter{NotesText: "invoice"})
+	if err != nil || common {
+		t.Errorf("with the threshold out of reach a search was common: %v, %v", common, err)
+	}
+	repo.commonNotesAt = 1
+	if common, err := repo.notesAreCommon(context.Background(), Filter{NotesText: "invoice"}); err != nil || !common {
+		t.Errorf("with threshold 1 a search with matches was not common: %v, %v", common, err)
+	}
+}
+
 func head(ids []string) []string { return ids[:min(len(ids), 12)] }
 
 // TestPaginationStableUnderInserts walks the history page by page while

@@ -15,11 +15,15 @@ import (
 type Repo struct {
 	db    *sql.DB
 	stmts *stmtCache
+	// commonNotesAt is the number of matches from which a notes search
+	// walks the calls in order instead of sorting every match (see
+	// Repo.notesAreCommon). A field so tests can force either plan.
+	commonNotesAt int
 }
 
 // NewRepo returns a call-history repository on an opened (migrated) database.
 func NewRepo(db *store.DB) *Repo {
-	return &Repo{db: db.SQL(), stmts: newStmtCache(db.SQL())}
+	return &Repo{db: db.SQL(), stmts: newStmtCache(db.SQL()), commonNotesAt: defaultCommonNotesAt}
 }
 
 // rowid breaks ties between calls started in the same millisecond (or with

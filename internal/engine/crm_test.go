@@ -147,6 +147,10 @@ func TestEngineAppliesPoliciesOncePerCall(t *testing.T) {
 	if !task.DueAt.Equal(at.Add(10*time.Minute)) || task.Kind != crm.TaskCallback {
 		t.Errorf("task %+v, want a callback due 10 min after the call started (%v)", task, at)
 	}
+	// The call's history row points at the task made for it.
+	if call, err := f.repo.Get(context.Background(), "m1"); err != nil || call.TaskID != task.ID {
+		t.Errorf("history row task %d (%v), want %d", call.TaskID, err, task.ID)
+	}
 
 	// The same call.ended again (a replay after a restart) creates nothing.
 	again := f.runEngine(t, false, missed[1])
