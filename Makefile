@@ -41,7 +41,8 @@ test: deps-test
 FUZZTIME ?= 10s
 FUZZ_TARGETS := ./crm/numbers:FuzzNormalize ./crm:FuzzImportCSV ./config:FuzzLoad \
 	./audio:FuzzDecodeWAV ./audio/jitter:FuzzPush ./phone:FuzzParseTarget \
-	./phone:FuzzRemoteAudioDirection ./phone:FuzzParseInfoDTMF
+	./phone:FuzzRemoteAudioDirection ./phone:FuzzParseInfoDTMF ./phone:FuzzParseReferTo \
+	./phone:FuzzParseSipfrag ./phone:FuzzAutoAnswerParams
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \

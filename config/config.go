@@ -84,21 +84,36 @@ type Screening struct {
 
 // Account is one SIP identity.
 type Account struct {
-	Name          string   `toml:"name"`
-	User          string   `toml:"user"`
-	Password      string   `toml:"password"`
-	PasswordEnv   string   `toml:"password_env"` // name of the env var holding the password
-	Domain        string   `toml:"domain"`       // default: registrar host, else listen host
-	Registrar     string   `toml:"registrar"`    // host:port, empty = no registration
-	Transport     string   `toml:"transport"`    // udp|tcp|tls, default udp
-	Listen        string   `toml:"listen"`       // local host:port, default 127.0.0.1:5060 (tls: 5061)
-	Register      bool     `toml:"register"`
-	AutoAnswer    bool     `toml:"auto_answer"`
-	DisplayName   string   `toml:"display_name"`
-	Expires       Duration `toml:"expires"`        // registration expiry asked for, default 300s, min 10s
-	RetryInterval Duration `toml:"retry_interval"` // back-off base after a failed registration, default 5s
-	Keepalive     Duration `toml:"keepalive"`      // OPTIONS to the registrar between refreshes, default 30s; "0s" = off
-	TLS           TLS      `toml:"tls"`
+	Name        string `toml:"name"`
+	User        string `toml:"user"`
+	Password    string `toml:"password"`
+	PasswordEnv string `toml:"password_env"` // name of the env var holding the password
+	Domain      string `toml:"domain"`       // default: registrar host, else listen host
+	Registrar   string `toml:"registrar"`    // host:port, empty = no registration
+	Transport   string `toml:"transport"`    // udp|tcp|tls, default udp
+	Listen      string `toml:"listen"`       // local host:port, default 127.0.0.1:5060 (tls: 5061)
+	Register    bool   `toml:"register"`
+	AutoAnswer  bool   `toml:"auto_answer"`
+	// AutoAnswerDelay lets an automatically answered call ring this long
+	// first (auto_answer, and intercom calls); 0 answers at once.
+	AutoAnswerDelay Duration `toml:"auto_answer_delay"`
+	// Intercom answers calls that ask for it (Alert-Info / Call-Info
+	// auto-answer headers, as paging systems and PBX intercom send).
+	Intercom bool `toml:"intercom"`
+	// DND (do not disturb) turns incoming calls away: 486, or 302 to
+	// DNDVoicemail when one is set.
+	DND          bool   `toml:"dnd"`
+	DNDVoicemail string `toml:"dnd_voicemail"`
+	// ForwardTo sends every incoming call elsewhere (302); "" = off.
+	ForwardTo string `toml:"forward_to"`
+	// AcceptTransfer lets the far end transfer us (an incoming REFER);
+	// off, a REFER is refused with 603.
+	AcceptTransfer bool     `toml:"accept_transfer"`
+	DisplayName    string   `toml:"display_name"`
+	Expires        Duration `toml:"expires"`        // registration expiry asked for, default 300s, min 10s
+	RetryInterval  Duration `toml:"retry_interval"` // back-off base after a failed registration, default 5s
+	Keepalive      Duration `toml:"keepalive"`      // OPTIONS to the registrar between refreshes, default 30s; "0s" = off
+	TLS            TLS      `toml:"tls"`
 }
 
 // TLS holds options that only apply to accounts with transport "tls".

@@ -146,6 +146,18 @@ func TestLoadGoodSmallFiles(t *testing.T) {
 			},
 		},
 		{
+			name: "call handling of an account",
+			content: "[[accounts]]\nname = \"a\"\nuser = \"u\"\nauto_answer_delay = \"2s\"\nintercom = true\n" +
+				"dnd = true\ndnd_voicemail = \"sip:vm@pbx.local\"\nforward_to = \"8 (495) 123-45-67\"\naccept_transfer = true\n",
+			check: func(t *testing.T, cfg *Config) {
+				a := cfg.Accounts[0]
+				if a.AutoAnswerDelay.Duration != 2*time.Second || !a.Intercom || !a.DND || a.DNDVoicemail != "sip:vm@pbx.local" ||
+					a.ForwardTo != "8 (495) 123-45-67" || !a.AcceptTransfer {
+					t.Errorf("account = %+v", a)
+				}
+			},
+		},
+		{
 			name:    "dotted keys at top level",
 			content: "calls.max_calls = 1\naudio.codecs = [\"PCMA\", \"PCMU\"]\n",
 			check: func(t *testing.T, cfg *Config) {
@@ -231,6 +243,14 @@ func TestLoadReportsProblemsWithLineAndField(t *testing.T) {
 		{"tls options on udp account", account + "[accounts.tls]\nserver_name = \"x\"\n", 4, "accounts[0].tls", `transport is "udp"`},
 		{"missing ca file", account + "transport = \"tls\"\ntls.ca_file = \"nope.pem\"\n", 5, "accounts[0].tls.ca_file", "cannot read CA file"},
 		{"tls header before any account", "[accounts.tls]\n", 1, "accounts", "must come before"},
+		{"negative auto_answer_delay", account + "auto_answer_delay = \"-1s\"\n", 4, "accounts[0].auto_answer_delay", "between 0s and 1m0s"},
+		{"auto_answer_delay too long", account + "auto_answer_delay = \"2m\"\n", 4, "accounts[0].auto_answer_delay", "between 0s and 1m0s"},
+		{"blank forward_to", account + "forward_to = \" \"\n", 4, "accounts[0].forward_to", "must not be blank"},
+		{"forward_to without host", account + "forward_to = \"sip:1003@\"\n", 4, "accounts[0].forward_to", "needs a host"},
+		{"forward_to with brackets", account + "forward_to = \"<sip:1003@pbx>\"\n", 4, "accounts[0].forward_to", "angle brackets"},
+		{"dnd_voicemail unknown scheme", account + "dnd = true\ndnd_voicemail = \"http://vm\"\n", 5, "accounts[0].dnd_voicemail", "unknown URI scheme"},
+		{"dnd as string", account + "dnd = \"yes\"\n", 4, "accounts[0].dnd", "must be true or false"},
+		{"accept_transfer as number", account + "accept_transfer = 1\n", 4, "accounts[0].accept_transfer", "must be true or false"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

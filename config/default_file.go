@@ -230,6 +230,24 @@ listen = "127.0.0.1:5060"
 register = false
 # Answer incoming calls on this account without asking.
 auto_answer = false
+# Let automatically answered calls (auto_answer, intercom) ring this long
+# first; "0s" answers at once. At most "1m".
+auto_answer_delay = "0s"
+# Answer calls that ask to be answered automatically (intercom and paging:
+# Alert-Info "info=alert-autoanswer", "Ring Answer" or Call-Info
+# "answer-after=N"). Off, such calls ring like any other.
+intercom = false
+# Do not disturb: incoming calls get "486 Busy Here" ...
+dnd = false
+# ... or, when this is set (a number or a sip: URI), are sent on to voicemail
+# with "302 Moved Temporarily".
+dnd_voicemail = ""
+# Send every incoming call to this number or sip: URI instead (302 Moved
+# Temporarily). Empty: off.
+forward_to = ""
+# Let the far end transfer this phone to someone else (an incoming REFER).
+# Off, such requests are refused with "603 Decline".
+accept_transfer = false
 # Name shown to the people you call. Optional.
 display_name = ""
 # Registration lifetime asked of the registrar (at least "10s").

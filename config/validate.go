@@ -225,7 +225,59 @@ func (v *validator) checkAccount(path string, account *Account) {
 	if account.RetryInterval.Duration <= 0 {
 		v.report(path+".retry_interval", "must be positive")
 	}
+	v.checkCallHandling(path, account)
 	v.checkTLS(path, account)
+}
+
+// maxAutoAnswerDelay bounds auto_answer_delay: a longer one is a typo, and
+// the caller would give up first.
+const maxAutoAnswerDelay = time.Minute
+
+// checkCallHandling checks do-not-disturb, forwarding and auto-answer.
+func (v *validator) checkCallHandling(path string, account *Account) {
+	if d := account.AutoAnswerDelay.Duration; d < 0 || d > maxAutoAnswerDelay {
+		v.report(path+".auto_answer_delay", "must be between 0s and %s, got %s", maxAutoAnswerDelay, d)
+	}
+	for _, key := range []struct{ name, value string }{
+		{"dnd_voicemail", account.DNDVoicemail}, {"forward_to", account.ForwardTo},
+	} {
+		if key.value == "" {
+			continue
+		}
+		if err := checkCallTarget(key.value); err != nil {
+			v.report(path+"."+key.name, "%v", err)
+		}
+	}
+}
+
+// checkCallTarget accepts what the phone can send a call to: a number or
+// extension, user@host, or a sip:/sips: URI with a host. The phone parses
+// it fully at start-up; this catches the common slips with a line number.
+func checkCallTarget(target string) error {
+	t := strings.TrimSpace(target)
+	if t == "" {
+		return fmt.Errorf("must not be blank (remove the key to turn it off)")
+	}
+	if strings.ContainsFunc(t, func(r rune) bool { return r < ' ' || r == 0x7f || r == '<' || r == '>' || r == '"' }) {
+		return fmt.Errorf("%q: a number or a SIP URI has no control characters, quotes or angle brackets", target)
+	}
+	lower := strings.ToLower(t)
+	for _, scheme := range []string{"sip:", "sips:"} {
+		if rest, ok := strings.CutPrefix(lower, scheme); ok {
+			host := rest[strings.LastIndexByte(rest, '@')+1:]
+			if host == "" || strings.ContainsAny(host, " ") {
+				return fmt.Errorf("%q: a SIP URI needs a host (sip:user@host)", target)
+			}
+			return nil
+		}
+	}
+	if strings.HasPrefix(lower, "tel:") {
+		return nil
+	}
+	if strings.Contains(t, ":") && !strings.Contains(t, "@") {
+		return fmt.Errorf("%q: unknown URI scheme (use a number, sip: or tel:)", target)
+	}
+	return nil
 }
 
 // checkTLS rejects TLS options on non-TLS accounts: they would be silently

@@ -48,6 +48,13 @@ type Call struct {
 	// diago's id of it (to match in-dialog requests); set in converse.
 	dialog   dialog
 	dialogID string
+	// media is the audio the call was answered with: a call we place
+	// because the far end transferred us carries it on.
+	media Media
+	// transfer follows the call's transfer, in either role (transfer.go).
+	transfer *transferState
+	// answered is closed once the call talks (call.answered published).
+	answered chan struct{}
 
 	// control serialises hold, resume and mute, so that each event matches
 	// the state it announces even when two clients press at once.
@@ -69,7 +76,7 @@ func newCall(p *Phone, account string, dir Direction) *Call {
 	return &Call{
 		ID: uuid.NewString(), Account: account, Direction: dir, phone: p,
 		state: StateDialling, startedAt: time.Now(),
-		decision: make(chan decision, 1), done: make(chan struct{}),
+		decision: make(chan decision, 1), done: make(chan struct{}), answered: make(chan struct{}),
 	}
 }
 

@@ -16,6 +16,8 @@ type dialog interface {
 	Media() *diago.DialogMedia
 	Hold(ctx context.Context) error   // re-INVITE a=sendonly
 	Unhold(ctx context.Context) error // re-INVITE a=sendrecv
+	// Do sends an in-dialog request (the NOTIFYs of a transfer we follow).
+	Do(ctx context.Context, req *sip.Request) (*sip.Response, error)
 }
 
 // converse runs an answered call, incoming or outgoing, to its end: audio on,
@@ -23,12 +25,11 @@ type dialog interface {
 // call.ended.
 func (p *Phone) converse(ctx context.Context, c *Call, d dialog, m Media, maxDuration time.Duration) {
 	c.mu.Lock()
-	c.dialog, c.dialogID = d, d.Id()
+	c.dialog, c.dialogID, c.media = d, d.Id(), m
 	c.mu.Unlock()
 	c.setState(StateActive)
 	p.opts.Tones.Stop(ToneRingback)
-	p.opts.Tones.Stop(ToneRing)
-	p.opts.Tones.Stop(ToneCallWaiting)
+	p.updateRingTone()
 	if err := c.startMedia(ctx, d.Media(), m); err != nil {
 		p.hangupDialog(d)
 		c.finish(d.Media(), endEvent(c, ResultFailed, 0, "media: "+err.Error()))
@@ -37,6 +38,7 @@ func (p *Phone) converse(ctx context.Context, c *Call, d dialog, m Media, maxDur
 	ans := c.event(CallAnswered)
 	ans.Code, ans.Codec, ans.Recording = sip.StatusOK, c.codec, c.recording
 	p.bus.Publish(ans)
+	close(c.answered)
 
 	by, reason := p.talk(ctx, d.Context(), maxDuration)
 	if by == "local" {
@@ -44,6 +46,9 @@ func (p *Phone) converse(ctx context.Context, c *Call, d dialog, m Media, maxDur
 	}
 	ev := endEvent(c, ResultAnswered, 0, reason)
 	ev.HangupBy = by
+	if target, ok := c.transferredTo(by == "remote"); ok {
+		ev.Result, ev.TransferTarget, ev.Reason = ResultTransferred, target, "transferred to "+target
+	}
 	c.finish(d.Media(), ev)
 }
 

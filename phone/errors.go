@@ -46,6 +46,8 @@ func describeNetErr(err error) string {
 // reasonPhrase is the standard phrase for a final response code we send.
 func reasonPhrase(code int) string {
 	switch code {
+	case 302:
+		return "Moved Temporarily"
 	case 480:
 		return "Temporarily Unavailable"
 	case 486:

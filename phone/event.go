@@ -27,6 +27,13 @@ const (
 	CallMuted         Kind = "call.muted"          // our microphone is off; silence is sent
 	CallUnmuted       Kind = "call.unmuted"        // our microphone is on again
 
+	// Transfers. TransferTarget names the target; Code and Reason come from
+	// the REFER's answer or the NOTIFY's sipfrag.
+	CallTransferring   Kind = "call.transferring"    // our REFER was accepted; then each progress NOTIFY
+	CallTransferred    Kind = "call.transferred"     // the target answered: the call ends as transferred
+	CallTransferFailed Kind = "call.transfer_failed" // the transfer did not happen; the call goes on
+	CallReferred       Kind = "call.referred"        // the far end asks us to call TransferTarget; Code 202 accepted, 603 refused
+
 	AudioDevice Kind = "audio.device" // a sound device was lost, replaced by a fallback, or is back
 )
 
@@ -38,6 +45,8 @@ func (k Kind) Terminal() bool {
 	case CallHeld, CallResumed, CallRemoteHold, CallRemoteResumed, CallMuted, CallUnmuted:
 		// State changes: a console that missed one would show the wrong state
 		// for the rest of the call.
+		return true
+	case CallTransferred, CallTransferFailed, CallReferred:
 		return true
 	}
 	return false
@@ -64,6 +73,7 @@ const (
 	ResultNoAnswer    Result = "no-answer"   // outgoing ring timeout, 408 or 480
 	ResultFailed      Result = "failed"      // any other failure (network, 4xx-6xx, auth)
 	ResultBlacklisted Result = "blacklisted" // incoming, refused by screening without ringing
+	ResultTransferred Result = "transferred" // talked, then handed over to TransferTarget (either role)
 )
 
 // Event is one item of the phone's event stream. Fields that do not apply are empty.
@@ -84,6 +94,13 @@ type Event struct {
 	Digit       string    `json:"digit,omitempty"`
 	DTMFMethod  string    `json:"dtmf_method,omitempty"` // rfc4733 | info (call.dtmf)
 	Recording   string    `json:"recording,omitempty"`   // WAV file of the call, when recorded
+	// TransferTarget is where a transfer goes (transfer events, and the
+	// call.ended of a transferred call); for a call diverted by do-not-disturb
+	// or forwarding, where it was sent.
+	TransferTarget string `json:"transfer_target,omitempty"`
+	// TransferredFrom is the id of the call whose transfer placed this one
+	// (call.outgoing of the call we make when the far end transfers us).
+	TransferredFrom string `json:"transferred_from,omitempty"`
 
 	Code     int    `json:"code,omitempty"`   // SIP status code, when one applies
 	Reason   string `json:"reason,omitempty"` // SIP reason phrase or a sentence on what failed

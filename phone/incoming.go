@@ -44,6 +44,9 @@ func (p *Phone) handleIncoming(l *line, d *diago.DialogServerSession) {
 		c.finish(nil, endEvent(c, ResultBlacklisted, code, reason))
 		return
 	}
+	if p.divert(l, c, d) {
+		return
+	}
 	if n := p.activeCalls(); n >= p.opts.MaxCalls {
 		p.respond(d, sip.StatusBusyHere, "Busy Here")
 		c.finish(nil, endEvent(c, ResultRejected, sip.StatusBusyHere, "too many calls"))
@@ -63,13 +66,14 @@ func (p *Phone) handleIncoming(l *line, d *diago.DialogServerSession) {
 	}
 	c.setState(StateRinging)
 	p.bus.Publish(c.event(CallIncoming))
-	if p.activeCalls() > 1 {
-		p.opts.Tones.Play(ToneCallWaiting) // the operator is talking: a soft beep, not the ringer
-	} else {
-		p.opts.Tones.Play(ToneRing)
-	}
-	if l.acct.AutoAnswer && p.opts.AutoAnswer != nil {
-		_ = c.Answer(p.opts.AutoAnswer(c))
+	p.updateRingTone() // the ringer, or the call-waiting tone while the operator talks
+	if delay, ok := autoAnswerDelay(l, req); ok && p.opts.AutoAnswer != nil {
+		answer := time.AfterFunc(delay, func() {
+			if c.State() == StateRinging {
+				_ = c.Answer(p.opts.AutoAnswer(c))
+			}
+		})
+		defer answer.Stop()
 	}
 
 	dec, ended := p.awaitDecision(callCtx, d, c)
@@ -114,6 +118,22 @@ func (p *Phone) awaitDecision(ctx context.Context, d *diago.DialogServerSession,
 		p.respond(d, sip.StatusTemporarilyUnavailable, "Temporarily Unavailable")
 		return decision{}, ptr(endEvent(c, ResultMissed, sip.StatusTemporarilyUnavailable, "not answered in time"))
 	}
+}
+
+// autoAnswerDelay says whether an incoming call is answered by itself and
+// when: every call of an auto_answer account, and on intercom accounts the
+// calls that ask for it. The longer of the account's delay and the
+// caller's answer-after wins.
+func autoAnswerDelay(l *line, req *sip.Request) (time.Duration, bool) {
+	delay := l.acct.AutoAnswerDelay.Duration
+	if l.acct.AutoAnswer {
+		return delay, true
+	}
+	if !l.acct.Intercom {
+		return 0, false
+	}
+	asked, ok := intercomRequest(req)
+	return max(delay, asked), ok
 }
 
 func (p *Phone) screen(c *Call) (int, string) {

@@ -21,6 +21,10 @@ import (
 //     phone runs in-dialog INVITEs and ACKs one at a time (Phone.reInviteMu);
 //     diago handles both without waiting on the network, so this costs
 //     nothing.
+//   - Transfers: a REFER is answered here and the new call placed by the
+//     phone (referred.go); the NOTIFYs of our own REFER are read here
+//     (transfer.go). diago would answer a REFER 406, and hang the call up on
+//     a final NOTIFY.
 //
 // Everything else goes to diago untouched.
 
@@ -39,6 +43,10 @@ func (p *Phone) inDialogMiddleware(account string) func(next sipgo.RequestHandle
 				next(req, tx)
 			case req.Method == sip.INFO && isInfoDTMF(contentType(req)):
 				p.receiveInfoDTMF(account, req, tx)
+			case req.Method == sip.REFER && inDialog(req):
+				p.receiveRefer(account, req, tx, next)
+			case req.Method == sip.NOTIFY && inDialog(req) && isReferEvent(req):
+				p.receiveReferNotify(account, req, tx, next)
 			default:
 				next(req, tx)
 			}

@@ -27,6 +27,8 @@ type line struct {
 	bindHost  string
 	bindPort  int
 
+	divert divertState // do-not-disturb and forwarding (divert.go)
+
 	ua     *sipgo.UserAgent
 	dg     *diago.Diago
 	client *sipgo.Client
@@ -100,11 +102,13 @@ func newLine(acct config.Account, codecs []media.Codec, log *slog.Logger,
 		_ = ua.Close()
 		return nil, fmt.Errorf("account %s: create SIP client: %w", acct.Name, err)
 	}
-	return &line{
+	l := &line{
 		acct: acct, password: password, transport: transport,
 		bindHost: host, bindPort: port,
 		ua: ua, dg: dg, client: client, log: agentLog,
-	}, nil
+	}
+	l.divert.dnd, l.divert.voicemail, l.divert.forwardTo = acct.DND, acct.DNDVoicemail, acct.ForwardTo
+	return l, nil
 }
 
 // serve starts the listener; handle runs for every INVITE that opens a new dialog.

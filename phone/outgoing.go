@@ -29,6 +29,17 @@ func (p *Phone) Dial(ctx context.Context, account, target string, opts DialOptio
 	if err != nil {
 		return nil, err
 	}
+	return p.dial(l, uri, opts, dialExtras{})
+}
+
+// dialExtras are what a call placed by the phone itself carries beyond
+// DialOptions: the one we make when the far end transfers us.
+type dialExtras struct {
+	headers         []sip.Header // Referred-By, Replaces
+	transferredFrom string       // id of the call that was transferred
+}
+
+func (p *Phone) dial(l *line, uri sip.Uri, opts DialOptions, extras dialExtras) (*Call, error) {
 	if n := p.activeCalls(); n >= p.opts.MaxCalls {
 		return nil, fmt.Errorf("cannot dial: %d calls already (max_calls = %d)", n, p.opts.MaxCalls)
 	}
@@ -47,12 +58,12 @@ func (p *Phone) Dial(ctx context.Context, account, target string, opts DialOptio
 	go func() {
 		defer p.wg.Done()
 		defer cancel()
-		p.runOutgoing(callCtx, l, c, uri, opts)
+		p.runOutgoing(callCtx, l, c, uri, opts, extras)
 	}()
 	return c, nil
 }
 
-func (p *Phone) runOutgoing(ctx context.Context, l *line, c *Call, uri sip.Uri, opts DialOptions) {
+func (p *Phone) runOutgoing(ctx context.Context, l *line, c *Call, uri sip.Uri, opts DialOptions, extras dialExtras) {
 	d, err := l.dg.NewDialog(uri, diago.NewDialogOptions{Transport: l.transport})
 	if err != nil {
 		c.finish(nil, endEvent(c, ResultFailed, 0, "cannot create dialog: "+err.Error()))
@@ -67,14 +78,16 @@ func (p *Phone) runOutgoing(ctx context.Context, l *line, c *Call, uri sip.Uri, 
 	if cid := d.InviteRequest.CallID(); cid != nil {
 		c.SIPCallID = cid.Value()
 	}
-	p.bus.Publish(c.event(CallOutgoing))
+	started := c.event(CallOutgoing)
+	started.TransferredFrom = extras.transferredFrom
+	p.bus.Publish(started)
 
 	ringTimeout := firstPositive(opts.RingTimeout, p.opts.RingTimeout)
 	ringCtx, ringCancel := context.WithTimeout(ctx, ringTimeout)
 	onResponse := func(res *sip.Response) error { p.onProvisional(c, res); return nil }
 	err = d.Invite(ringCtx, diago.InviteClientOptions{
 		Username: l.acct.User, Password: l.password,
-		Headers:          []sip.Header{from},
+		Headers:          append([]sip.Header{from}, extras.headers...),
 		OnResponse:       onResponse,
 		EarlyMediaDetect: true,
 	})

@@ -60,6 +60,11 @@ type Phone struct {
 	// reInviteMu runs diago's handling of in-dialog INVITEs and ACKs one at
 	// a time (see indialog.go).
 	reInviteMu sync.Mutex
+
+	// ringTone is the incoming-call tone playing (ringing.go); ringToneMu
+	// keeps two changes from interleaving their Stop and Play.
+	ringToneMu sync.Mutex
+	ringTone   ToneKind
 }
 
 // New prepares the accounts; nothing listens until Start.

@@ -27,9 +27,8 @@ func (noTones) Stop(ToneKind) {}
 // failed, tells the operator how with a short tone.
 func (p *Phone) endTones(c *Call, ev Event) {
 	t := p.opts.Tones
+	p.updateRingTone() // c is forgotten already: another call may still ring
 	if c.Direction == Inbound {
-		t.Stop(ToneRing)
-		t.Stop(ToneCallWaiting)
 		return
 	}
 	t.Stop(ToneRingback)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,6 +15,8 @@ type dialFlags struct {
 	callFlags
 	dtmf                            string
 	dtmfDelay, dtmfGap, ringTimeout time.Duration
+	transferTo                      string
+	transferAfter                   time.Duration
 }
 
 func (a *app) dialCommand() *cobra.Command {
@@ -27,7 +31,8 @@ user@host[:port].
 ` + exitCodeHelp,
 		Example: `  switchboard dial 1002 --play hello.wav --hangup-after 10s
   switchboard dial sip:1002@127.0.0.1:5070 --record call.wav --json
-  switchboard dial 'tel:+44 20 7946 0000' --dtmf 1234# --ring-timeout 20s`,
+  switchboard dial 'tel:+44 20 7946 0000' --dtmf 1234# --ring-timeout 20s
+  switchboard dial 1002 --transfer-to 1003`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageErrorf("dial needs exactly one TARGET")
@@ -44,6 +49,8 @@ user@host[:port].
 	fl.DurationVar(&f.dtmfDelay, "dtmf-delay", time.Second, "wait after the answer before sending --dtmf")
 	fl.DurationVar(&f.dtmfGap, "dtmf-gap", 100*time.Millisecond, "pause between DTMF digits")
 	fl.DurationVar(&f.ringTimeout, "ring-timeout", 0, "give up when not answered in time (default: calls.ring_timeout, 30s)")
+	fl.StringVar(&f.transferTo, "transfer-to", "", "after the answer (and --dtmf), transfer the far end blind to this number or URI; exit 0 once transferred")
+	fl.DurationVar(&f.transferAfter, "transfer-after", time.Second, "wait after the answer (or the last --dtmf digit) before --transfer-to")
 	return cmd
 }
 
@@ -53,7 +60,7 @@ func (a *app) dial(ctx context.Context, target string, f dialFlags) error {
 			return usageErrorf("--dtmf: %q is not a DTMF digit (use 0-9, *, #, A-D)", d)
 		}
 	}
-	if f.hangupAfter < 0 || f.ringTimeout < 0 {
+	if f.hangupAfter < 0 || f.ringTimeout < 0 || f.transferAfter < 0 {
 		return usageErrorf("durations must not be negative")
 	}
 	cfg, err := a.loadConfig()
@@ -69,6 +76,11 @@ func (a *app) dial(ctx context.Context, target string, f dialFlags) error {
 		return withExit(exitUsage, err)
 	}
 	number := uri.User
+	if f.transferTo != "" {
+		if _, err := phone.ParseTarget(f.transferTo, acct.Domain); err != nil {
+			return withExit(exitUsage, fmt.Errorf("--transfer-to: %w", err))
+		}
+	}
 	media, err := newMediaFactory(f.play, f.record)
 	if err != nil {
 		return err
@@ -90,16 +102,42 @@ func (a *app) dial(ctx context.Context, target string, f dialFlags) error {
 		return err
 	}
 	out := &printer{out: a.stdout, json: f.asJSON}
-	ended := follow(ctx, sub, call, out, f)
+	transfer := make(chan error, 1)
+	ended := follow(ctx, sub, call, out, f, transfer)
+	if f.transferTo != "" && ended.Result != phone.ResultTransferred {
+		return transferFailure(ended, transfer)
+	}
 	if code := exitCodeForCall(ended); code != exitOK {
 		return withExit(code, errSilent)
 	}
 	return nil
 }
 
+// transferFailure is the error of a dial whose --transfer-to did not
+// happen: the call's own failure when it never talked, else why the
+// transfer failed (exit 5 for a SIP refusal, 1 otherwise).
+func transferFailure(ended phone.Event, transfer <-chan error) error {
+	if code := exitCodeForCall(ended); code != exitOK {
+		return withExit(code, errSilent)
+	}
+	var err error
+	select {
+	case err = <-transfer:
+	default:
+	}
+	if err == nil {
+		return withExit(exitRuntime, errors.New("the call ended before it was transferred"))
+	}
+	var te *phone.TransferError
+	if errors.As(err, &te) && te.Code >= 300 {
+		return withExit(exitRejected, err)
+	}
+	return withExit(exitRuntime, err)
+}
+
 // follow prints the call's events, acts on answer (DTMF, timed hang-up) and
 // returns its call.ended event. Ctrl-C hangs up and still waits for the end.
-func follow(ctx context.Context, sub *phone.Subscription, call *phone.Call, out *printer, f dialFlags) phone.Event {
+func follow(ctx context.Context, sub *phone.Subscription, call *phone.Call, out *printer, f dialFlags, transfer chan<- error) phone.Event {
 	interrupted := ctx.Done()
 	for {
 		select {
@@ -118,7 +156,7 @@ func follow(ctx context.Context, sub *phone.Subscription, call *phone.Call, out 
 			out.event(ev)
 			switch ev.Kind {
 			case phone.CallAnswered:
-				afterAnswer(ctx, call, f)
+				afterAnswer(ctx, call, f, transfer)
 			case phone.CallEnded:
 				return ev
 			}
@@ -129,19 +167,22 @@ func follow(ctx context.Context, sub *phone.Subscription, call *phone.Call, out 
 	}
 }
 
-func afterAnswer(ctx context.Context, call *phone.Call, f dialFlags) {
-	if f.dtmf != "" {
+// afterAnswer runs the scripted steps of a dial in order: the DTMF digits,
+// then the transfer (whose error goes to transfer; a failed transfer hangs
+// up, since the script cannot go on), and the timed hang-up meanwhile.
+func afterAnswer(ctx context.Context, call *phone.Call, f dialFlags, transfer chan<- error) {
+	if f.dtmf != "" || f.transferTo != "" {
 		go func() {
-			if !sleepOrDone(ctx, f.dtmfDelay) {
+			if f.dtmf != "" && !sendDigits(ctx, call, f) {
 				return
 			}
-			for _, d := range f.dtmf {
-				if err := call.SendDTMF(ctx, string(d)); err != nil {
-					return
-				}
-				if !sleepOrDone(ctx, f.dtmfGap) {
-					return
-				}
+			if f.transferTo == "" || !sleepOrDone(ctx, f.transferAfter) {
+				return
+			}
+			err := call.Transfer(ctx, f.transferTo)
+			transfer <- err
+			if err != nil {
+				call.Hangup()
 			}
 		}()
 	}
@@ -154,4 +195,21 @@ func afterAnswer(ctx context.Context, call *phone.Call, f dialFlags) {
 			}
 		}()
 	}
+}
+
+// sendDigits sends --dtmf one digit at a time with --dtmf-gap between
+// them; false when the call or the command ended first.
+func sendDigits(ctx context.Context, call *phone.Call, f dialFlags) bool {
+	if !sleepOrDone(ctx, f.dtmfDelay) {
+		return false
+	}
+	for _, d := range f.dtmf {
+		if err := call.SendDTMF(ctx, string(d)); err != nil {
+			return false
+		}
+		if !sleepOrDone(ctx, f.dtmfGap) {
+			return false
+		}
+	}
+	return true
 }

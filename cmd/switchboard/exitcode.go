@@ -19,7 +19,7 @@ const (
 )
 
 const exitCodeHelp = `Exit codes:
-  0  success (registered, call answered)
+  0  success (registered, call answered, or transferred with --transfer-to)
   1  runtime failure: network, registrar unreachable, timeout
   2  usage or configuration error
   3  busy
@@ -62,7 +62,7 @@ func exitCodeOf(err error) int {
 // exitCodeForCall maps how a call ended to the process exit code.
 func exitCodeForCall(ev phone.Event) int {
 	switch ev.Result {
-	case phone.ResultAnswered:
+	case phone.ResultAnswered, phone.ResultTransferred:
 		return exitOK
 	case phone.ResultBusy:
 		return exitBusy

@@ -75,6 +75,14 @@ func humanLine(ev phone.Event) string {
 		return "muted"
 	case phone.CallUnmuted:
 		return "unmuted"
+	case phone.CallTransferring:
+		return fmt.Sprintf("transferring to %s (%d %s)", ev.TransferTarget, ev.Code, ev.Reason)
+	case phone.CallTransferred:
+		return "transferred to " + ev.TransferTarget
+	case phone.CallTransferFailed:
+		return fmt.Sprintf("transfer to %s failed: %s", ev.TransferTarget, codeAndReason(ev))
+	case phone.CallReferred:
+		return fmt.Sprintf("the other side transfers this call to %s: %s", ev.TransferTarget, codeAndReason(ev))
 	case phone.AudioDevice:
 		s := fmt.Sprintf("audio device %s: %s", ev.Change, ev.Device)
 		if ev.Reason != "" {
@@ -94,4 +102,11 @@ func humanLine(ev phone.Event) string {
 		return s
 	}
 	return ""
+}
+
+func codeAndReason(ev phone.Event) string {
+	if ev.Code != 0 {
+		return fmt.Sprintf("%d %s", ev.Code, ev.Reason)
+	}
+	return ev.Reason
 }

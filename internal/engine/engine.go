@@ -127,6 +127,7 @@ func (e *Engine) apply(ctx context.Context, ev phone.Event) error {
 			c.EndedAt = ev.Time
 			c.Result = string(ev.Result)
 			c.SIPCode, c.SIPReason, c.HangupBy = ev.Code, ev.Reason, ev.HangupBy
+			c.TransferTarget = ev.TransferTarget // transferred, forwarded or sent to voicemail
 			if ev.Codec != "" {
 				c.Codec = ev.Codec
 			}
