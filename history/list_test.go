@@ -223,14 +223,14 @@ func TestListMatchesModelOnGeneratedData(t *testing.T) {
 // per call; the result must be the same as the collect-and-sort plan.
 func TestCommonNotesSearchMatchesModel(t *testing.T) {
 	repo, _ := openTestRepo(t)
-	calls := loadGenerated(t, repo, 3, 1500)
+	calls := loadGenerated(t, repo, 3, 600)
 	for _, commonAt := range []int{1, 1 << 30} { // every search common; none
 		repo.commonNotesAt = commonAt
 		for _, filter := range []Filter{{NotesText: "invoice"}, {NotesText: "Lizenzen", Direction: DirectionIn},
 			{NotesText: "überfällig"}, {NotesText: "invoice", Tag: "vip"}} {
-			for _, sort := range []Sort{SortNewest, SortOldest, SortLongest} {
+			for _, sort := range []Sort{SortNewest, SortLongest} {
 				want := modelList(calls, filter, sort)
-				if got := walkAll(t, repo, filter, sort, 7); !slices.Equal(got, want) {
+				if got := walkAll(t, repo, filter, sort, 5); !slices.Equal(got, want) {
 					t.Errorf("common at %d, %+v, sort %q: got %v, want %v", commonAt, filter, sort, head(got), head(want))
 				}
 			}
