@@ -30,29 +30,15 @@ type historyEnv struct {
 // withHistory opens configuration, database, CRM and history, runs work and
 // closes everything again, giving the error its exit code.
 func (a *app) withHistory(ctx context.Context, work func(h *historyEnv) error) error {
-	cfg, err := a.loadConfig()
-	if err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, cfg.Database)
-	if err != nil {
-		return fmt.Errorf("open database: %w", err)
-	}
-	c, err := newCRM(db, cfg)
-	if err != nil {
-		_ = db.Close()
-		return err
-	}
-	h := &historyEnv{calls: history.NewRepo(db), crm: c, cfg: cfg, location: crmLocation(c), db: db}
-	// Calls recorded while no CRM was looking get their normalised number
-	// and contact first, so that filters by number and contact see them.
-	if _, err = c.IndexCalls(ctx); err == nil {
-		err = work(h)
-	}
-	_ = c.Close() // prepared statements only; nothing to lose
-	if closeErr := db.Close(); err == nil && closeErr != nil {
-		err = fmt.Errorf("close database: %w", closeErr)
-	}
+	err := a.withDatabase(ctx, func(db *store.DB, c *crm.CRM, cfg *config.Config) error {
+		// Calls recorded while no CRM was looking get their normalised
+		// number and contact first, so filters by number and contact see
+		// them.
+		if _, err := c.IndexCalls(ctx); err != nil {
+			return err
+		}
+		return work(&historyEnv{calls: history.NewRepo(db), crm: c, cfg: cfg, location: crmLocation(c), db: db})
+	})
 	return historyExit(crmExit(err))
 }
 

@@ -98,6 +98,14 @@ func newCRM(db *store.DB, cfg *config.Config) (*crm.CRM, error) {
 // opened, work done, everything closed again, and the error given its exit
 // code.
 func (a *app) withCRM(ctx context.Context, work func(c *crm.CRM, cfg *config.Config) error) error {
+	return crmExit(a.withDatabase(ctx, func(_ *store.DB, c *crm.CRM, cfg *config.Config) error {
+		return work(c, cfg)
+	}))
+}
+
+// withDatabase opens the configuration, the database and the CRM on it,
+// runs work and closes them again.
+func (a *app) withDatabase(ctx context.Context, work func(db *store.DB, c *crm.CRM, cfg *config.Config) error) error {
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return err
@@ -111,12 +119,12 @@ func (a *app) withCRM(ctx context.Context, work func(c *crm.CRM, cfg *config.Con
 		_ = db.Close()
 		return err
 	}
-	err = work(c, cfg)
+	err = work(db, c, cfg)
 	_ = c.Close() // prepared statements only; nothing to lose
 	if closeErr := db.Close(); err == nil && closeErr != nil {
 		err = fmt.Errorf("close database: %w", closeErr)
 	}
-	return crmExit(err)
+	return err
 }
 
 // crmExit gives CRM errors their exit code: input the CRM refuses (a bad
