@@ -6,7 +6,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gordonklaus/portaudio"
 	"github.com/switchboard/switchboard/audio"
 )
 
@@ -52,25 +51,17 @@ func (h *Host) OpenCapture(dev Device, rate int, override float64, opts Options)
 	return c, nil
 }
 
-// callback downmixes, resamples to the codec rate and queues. It runs on
-// PortAudio's thread: no allocation, no locks, no blocking.
-func (c *Capture) callback(ds *deviceStream) (any, error) {
+// processor downmixes, resamples to the codec rate and queues. It runs on
+// the pump: no allocation, no locks, no blocking.
+func (c *Capture) processor(ds *deviceStream) (func([]int16), error) {
 	r, err := audio.NewStreamResampler(ds.rate, c.rate)
 	if err != nil {
 		return nil, err
 	}
-	period := ds.rate / 50
-	mono := make([]int16, period)
-	out := make([]int16, 0, 2*period*c.rate/ds.rate+64)
+	mono := make([]int16, ds.period)
+	out := make([]int16, 0, 2*ds.period*c.rate/ds.rate+64)
 	channels := ds.channels
-	return func(in []int16, _ portaudio.StreamCallbackTimeInfo, flags portaudio.StreamCallbackFlags) {
-		if ds.dead.Load() {
-			return
-		}
-		ds.ticks.Add(1)
-		if flags&(portaudio.InputOverflow|portaudio.InputUnderflow) != 0 {
-			ds.xruns.Add(1)
-		}
+	return func(in []int16) {
 		for len(in) >= channels {
 			n := min(len(in)/channels, len(mono))
 			if channels == 1 {
@@ -108,6 +99,7 @@ func (c *Capture) ReadFrame(frame []int16) error {
 		c.trimmed.Add(uint64(drop))
 	}
 	deadline := time.Now().Add(time.Duration(len(frame)) * time.Second / time.Duration(c.rate))
+	c.ring.want(len(frame))
 	for c.ring.available() < len(frame) && c.on.Load() {
 		wait := time.Until(deadline)
 		if wait <= 0 {

@@ -5,7 +5,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gordonklaus/portaudio"
 	"github.com/switchboard/switchboard/audio"
 )
 
@@ -23,8 +22,9 @@ type Playback struct {
 }
 
 // OpenPlayback plays src, read in 20 ms frames at rate (the codec rate), on
-// dev. The device's callback pulls src through a StreamResampler, so the
-// device clock paces the source; src.ReadFrame runs on PortAudio's thread
+// dev. The stream's pump pulls src through a StreamResampler whenever the
+// device has room, so the device clock paces the source; src.ReadFrame runs
+// on the pump
 // and must return promptly (a jitter buffer, not a network read). While no
 // device works src is still drained at real-time pace, so the call goes on.
 // The device runs at override when > 0, else at its default rate (falling
@@ -45,22 +45,14 @@ func (h *Host) OpenPlayback(dev Device, rate int, override float64, src audio.So
 	return p, nil
 }
 
-// callback resamples src to the device rate and fans mono out to the
-// device's channels. It runs on PortAudio's thread: no allocation (the
-// resampling source reuses its buffers), no locks.
-func (p *Playback) callback(ds *deviceStream) (any, error) {
+// processor resamples src to the device rate and fans mono out to the
+// device's channels. It runs on the pump, which the device's clock paces:
+// no allocation (the resampling source reuses its buffers), no locks.
+func (p *Playback) processor(ds *deviceStream) (func([]int16), error) {
 	src := audio.NewResamplingSource(p.src, p.rate, ds.rate)
-	mono := make([]int16, ds.rate/50)
+	mono := make([]int16, ds.period)
 	channels := ds.channels
-	return func(out []int16, _ portaudio.StreamCallbackTimeInfo, flags portaudio.StreamCallbackFlags) {
-		if ds.dead.Load() {
-			clear(out) // src belongs to another stream (or the pacer) now
-			return
-		}
-		ds.ticks.Add(1)
-		if flags&(portaudio.OutputUnderflow|portaudio.OutputOverflow) != 0 {
-			ds.xruns.Add(1)
-		}
+	return func(out []int16) {
 		for len(out) >= channels {
 			n := min(len(out)/channels, len(mono))
 			if err := src.ReadFrame(mono[:n]); err != nil {

@@ -3,7 +3,7 @@ package portaudio
 import "sync/atomic"
 
 // ring is a single-producer single-consumer sample queue between a capture
-// callback (on PortAudio's thread, which must never block) and ReadFrame.
+// stream's pump (which must never block) and ReadFrame.
 // The counters only grow; each side owns one and reads the other's
 // atomically, which also orders the sample copies.
 type ring struct {
@@ -13,6 +13,10 @@ type ring struct {
 	dropped atomic.Uint64 // samples the producer had no room for
 	// notify wakes a waiting consumer; one pending token is enough.
 	notify chan struct{}
+	// wanted is how many samples the consumer waits for: the producer
+	// writes a period at a time, shorter than the consumer's frame, and
+	// waking the consumer for half a frame costs a thread switch for nothing.
+	wanted atomic.Int64
 }
 
 func newRing(size int) *ring {
@@ -33,11 +37,19 @@ func (q *ring) write(s []int16) {
 	n := copy(q.buf[start:], s)
 	copy(q.buf, s[n:])
 	q.written.Store(w + uint64(len(s)))
+	if int64(q.available()) < q.wanted.Load() {
+		return
+	}
 	select {
 	case q.notify <- struct{}{}:
 	default:
 	}
 }
+
+// want sets how many samples must be available before write wakes the
+// consumer. The consumer sets it before checking available and waiting, so
+// a write in between still sees it (both are sequentially consistent).
+func (q *ring) want(n int) { q.wanted.Store(int64(n)) }
 
 // available is the number of samples ready for the consumer.
 func (q *ring) available() int { return int(q.written.Load() - q.read.Load()) }

@@ -14,7 +14,7 @@ import (
 var (
 	// watchInterval is how often a stream's health is checked.
 	watchInterval = 100 * time.Millisecond
-	// stallTimeout declares a stream dead when no callback came for this
+	// stallTimeout declares a stream dead when no period moved for this
 	// long although PortAudio still calls it active. Generous: a fresh
 	// PulseAudio null sink legitimately pauses over a second at start, and
 	// a stalled stream is abandoned (see abandon), not closed.
@@ -25,9 +25,10 @@ var (
 
 // endpoint is what differs between capture and playback.
 type endpoint interface {
-	// callback builds the PortAudio callback for a stream on ds (its rate
-	// and channel count are set); it runs only once the stream starts.
-	callback(ds *deviceStream) (any, error)
+	// processor builds what the pump calls with each period of a stream on
+	// ds (its rate, channel count and period are set): capture consumes
+	// the samples, playback fills them in.
+	processor(ds *deviceStream) (func(period []int16), error)
 	// live tells whether a device stream is running; false means the
 	// endpoint must keep the call going on its own (silence).
 	live(on bool)
@@ -35,48 +36,53 @@ type endpoint interface {
 	halt()
 }
 
-// deviceStream is one PortAudio stream on one device.
+// deviceStream is one PortAudio blocking stream on one device, moved by
+// its pump (see pump.go).
 type deviceStream struct {
 	dev      Device
 	rate     int
 	channels int
+	period   int     // frames moved per read or write
+	buf      []int16 // one period, interleaved; PortAudio reads and writes it
+	process  func(period []int16)
 	s        *portaudio.Stream
-	ticks    atomic.Uint64  // callbacks so far, the watchdog's heartbeat
-	xruns    *atomic.Uint64 // the supervisor's count of flagged callbacks
-	// dead is set when the stream is abandoned: should its callback ever
-	// run again, it must not touch the endpoint, which has moved on.
+	ticks    atomic.Uint64  // periods moved so far, the watchdog's heartbeat
+	xruns    *atomic.Uint64 // the supervisor's count of under- and overflows
+	// dead is set when the stream is abandoned: should its pump ever come
+	// back from PortAudio, it must not touch the endpoint, which has moved on.
 	dead atomic.Bool
+
+	// Owned by the pump.
+	bufferFrames int // the device buffer's size, learnt before the first write
+	queueLimit   int // playback: frames kept queued at most; 0 = the whole buffer
+
+	// Owned by whoever starts and stops the pump (the supervisor).
+	pumpStop chan struct{}
+	pumpDone chan struct{}
+	pumpErr  atomic.Pointer[string] // why the pump gave up, set once
 
 	seen     uint64 // watchdog only
 	progress time.Time
 }
 
 // failure says why ds must be given up, or "". stuck means PortAudio still
-// runs the stream but its thread makes no progress: it is blocked inside
-// the driver, and aborting (which joins the thread) would block us too.
+// runs the stream but its pump makes no progress: it is blocked inside the
+// driver, and aborting would block us too.
 func (ds *deviceStream) failure(now time.Time) (reason string, stuck bool) {
 	if t := ds.ticks.Load(); t != ds.seen {
 		ds.seen, ds.progress = t, now
+	}
+	if msg := ds.pumpErr.Load(); msg != nil {
+		return *msg, false // the pump has returned, so closing is safe
 	}
 	active, known := streamActive(ds.s)
 	if known && !active {
 		return "PortAudio stopped the stream (device error)", false
 	}
 	if now.Sub(ds.progress) > stallTimeout {
-		return fmt.Sprintf("no audio callback for %v", stallTimeout), known
+		return fmt.Sprintf("no audio moved for %v", stallTimeout), known
 	}
 	return "", false
-}
-
-// stuck reports, when a stream is to be closed, that PortAudio calls it
-// active although it has not called back for a second (fifty periods): its
-// thread is blocked in the driver and closing would block with it.
-func (ds *deviceStream) stuck(now time.Time) bool {
-	if t := ds.ticks.Load(); t != ds.seen {
-		return false
-	}
-	active, known := streamActive(ds.s)
-	return known && active && now.Sub(ds.progress) > time.Second
 }
 
 // supervisor keeps one logical stream (a call's microphone or speaker)
@@ -96,7 +102,7 @@ type supervisor struct {
 	onWant bool
 
 	reopens   atomic.Uint64
-	xruns     atomic.Uint64 // device callbacks flagged with an under- or overflow
+	xruns     atomic.Uint64 // reads and writes PortAudio flagged with an under- or overflow
 	curName   atomic.Pointer[string]
 	stop      chan struct{}
 	done      chan struct{}
@@ -130,6 +136,18 @@ func (h *Host) startStream(dev Device, output bool, rate int, override float64, 
 	return sv, nil
 }
 
+// stalled reports, when a stream is to be closed, that PortAudio calls it
+// active although no period has moved for a second (fifty periods) and the
+// pump saw no error: the sound server has stopped answering, and aborting
+// the stream would wait for it forever.
+func (ds *deviceStream) stalled(now time.Time) bool {
+	if t := ds.ticks.Load(); t != ds.seen || ds.pumpErr.Load() != nil {
+		return false
+	}
+	active, known := streamActive(ds.s)
+	return known && active && now.Sub(ds.progress) > time.Second
+}
+
 // install stops the current stream (or the endpoint's silence) and starts
 // ds in its place; a nil ds switches to silence.
 func (sv *supervisor) install(ds *deviceStream) error {
@@ -152,15 +170,22 @@ func (sv *supervisor) install(ds *deviceStream) error {
 		sv.ep.live(false)
 		return fmt.Errorf("PortAudio: start %s %q: %w", direction(sv.output), ds.dev.Name, err)
 	}
+	ds.startPump(sv.output)
 	sv.cur = ds
 	sv.curName.Store(&ds.dev.Name)
 	sv.log.Debug("audio stream running", "on", ds.dev.Name, "rate", ds.rate, "channels", ds.channels)
 	return nil
 }
 
-// closeStream aborts and closes ds; errors only matter for the log, the
-// device is usually gone when this is called after a failure.
+// closeStream stops ds's pump, then aborts and closes ds; errors only
+// matter for the log, the device is usually gone when this is called after
+// a failure. A pump that does not come back is stuck in the driver: the
+// stream is abandoned instead, as closing it would get stuck too.
 func (sv *supervisor) closeStream(ds *deviceStream) {
+	if !ds.stopPump() || ds.stalled(time.Now()) {
+		sv.abandon(ds)
+		return
+	}
 	err := callPA("close "+ds.dev.Name, func() error {
 		_ = ds.s.Abort() // immediate; Stop would wait for a dead device to drain
 		return ds.s.Close()
@@ -170,7 +195,7 @@ func (sv *supervisor) closeStream(ds *deviceStream) {
 	}
 }
 
-// abandon gives up a stream whose thread is stuck in the driver without
+// abandon gives up a stream whose pump is stuck in the driver without
 // calling into PortAudio for it ever again; it leaks a thread and keeps
 // PortAudio initialised, which beats hanging the call.
 func (sv *supervisor) abandon(ds *deviceStream) {
@@ -191,11 +216,7 @@ func (sv *supervisor) run() {
 		case <-sv.stop:
 			if ds := sv.cur; ds != nil {
 				sv.cur = nil
-				if ds.stuck(time.Now()) {
-					sv.abandon(ds) // closing would join a thread that never returns
-				} else {
-					sv.closeStream(ds)
-				}
+				sv.closeStream(ds) // abandons it if its pump is stuck
 			}
 			sv.ep.halt()
 			return
@@ -325,7 +346,7 @@ type Stats struct {
 	Reopens   uint64 // failures handled
 	Underruns uint64 // capture: frames padded with silence; playback: device underflows
 	Overruns  uint64 // capture: samples dropped to bound latency
-	Xruns     uint64 // device callbacks PortAudio flagged with an under- or overflow
+	Xruns     uint64 // reads and writes PortAudio flagged with an under- or overflow
 }
 
 func (sv *supervisor) stats() Stats {
