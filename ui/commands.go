@@ -1,0 +1,230 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/switchboard/switchboard/crm"
+	"github.com/switchboard/switchboard/history"
+	"github.com/switchboard/switchboard/ui/calls"
+	"github.com/switchboard/switchboard/ui/dialer"
+)
+
+// backendTimeout bounds one backend call made for a key: an operator who
+// pressed a key learns within this time that it did not work.
+const backendTimeout = 15 * time.Second
+
+// Messages that come back from commands. Commands never touch the model:
+// they only call the backend and describe the result.
+type (
+	// actionDoneMsg ends any action; Err is shown, Toast confirms success.
+	actionDoneMsg struct {
+		Action string
+		CallID string
+		Toast  string
+		Err    error
+		// RefreshTasks asks for the task list again (a task was made or closed).
+		RefreshTasks bool
+	}
+	statusMsg struct {
+		Status Status
+		Err    error
+	}
+	tasksMsg struct {
+		Tasks []crm.Task
+		Err   error
+	}
+	historyMsg struct {
+		Calls []history.Call
+		Err   error
+	}
+	hintsMsg struct {
+		Hints dialer.Hints
+		Err   error
+	}
+	contactMsg struct {
+		Contact crm.Contact
+		Err     error
+	}
+	cardMsg struct {
+		CallID string
+		Card   crm.Card
+		Err    error
+	}
+	metersMsg    map[string]calls.Meter
+	clockTickMsg time.Time
+	meterTickMsg time.Time
+)
+
+// Tick intervals: the clock and timers change every second; level meters
+// need about five frames a second to look alive.
+const (
+	clockInterval = time.Second
+	meterInterval = 200 * time.Millisecond
+)
+
+func clockTick() tea.Cmd {
+	return tea.Tick(clockInterval, func(t time.Time) tea.Msg { return clockTickMsg(t) })
+}
+
+func meterTick() tea.Cmd {
+	return tea.Tick(meterInterval, func(t time.Time) tea.Msg { return meterTickMsg(t) })
+}
+
+// commands builds the tea.Cmds over a backend. ctx is the console's run
+// context: quitting cancels what is still in flight.
+type commands struct {
+	ctx     context.Context
+	backend Backend
+}
+
+func (c commands) bounded() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.ctx, backendTimeout)
+}
+
+// act runs one call-control action and reports it.
+func (c commands) act(action, callID string, do func(context.Context) error) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := c.bounded()
+		defer cancel()
+		return actionDoneMsg{Action: action, CallID: callID, Err: do(ctx)}
+	}
+}
+
+func (c commands) dial(account, target string) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := c.bounded()
+		defer cancel()
+		id, err := c.backend.Dial(ctx, account, target)
+		return actionDoneMsg{Action: "dial " + target, CallID: id, Err: err}
+	}
+}
+
+func (c commands) redial(account string) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := c.bounded()
+		defer cancel()
+		id, err := c.backend.Redial(ctx, account)
+		return actionDoneMsg{Action: "redial", CallID: id, Err: err}
+	}
+}
+
+func (c commands) callback(callID, number string, in time.Duration, loc *time.Location) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := c.bounded()
+		defer cancel()
+		task, err := c.backend.CreateCallbackTask(ctx, callID, number, in)
+		done := actionDoneMsg{Action: "call back task", CallID: callID, Err: err, RefreshTasks: err == nil}
+		if err == nil {
+			done.Toast = fmt.Sprintf("Call back %s at %s", number, task.DueAt.In(loc).Format("15:04"))
+		}
+		return done
+	}
+}
+
+func (c commands) addContact(callID string, input crm.ContactInput, number string) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := c.bounded()
+		defer cancel()
+		contact, err := c.backend.CreateContact(ctx, input)
+		if err != nil {
+			return actionDoneMsg{Action: "add contact", CallID: callID, Err: err}
+		}
+		// The card changes with the new contact: fetch it so the popup
+		// shows the caller as known.
+		card, err := c.backend.Card(ctx, number, callID)
+		if err != nil {
+			return actionDoneMsg{Action: "add contact", CallID: callID, Toast: "Contact " + contact.Name + " added"}
+		}
+		return cardMsg{CallID: callID, Card: card}
+	}
+}
+
+func (c commands) addCase(callID string, input crm.CaseInput) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := c.bounded()
+		defer cancel()
+		created, err := c.backend.CreateCase(ctx, input)
+		return actionDoneMsg{Action: "add case", CallID: callID, Err: err, Toast: "Case " + created.Title + " added"}
+	}
+}
+
+func (c commands) contact(id int64) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := c.bounded()
+		defer cancel()
+		contact, err := c.backend.Contact(ctx, id)
+		return contactMsg{Contact: contact, Err: err}
+	}
+}
+
+func (c commands) status() tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := c.bounded()
+		defer cancel()
+		status, err := c.backend.Status(ctx)
+		return statusMsg{Status: status, Err: err}
+	}
+}
+
+func (c commands) tasks() tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := c.bounded()
+		defer cancel()
+		tasks, err := c.backend.Tasks(ctx)
+		return tasksMsg{Tasks: tasks, Err: err}
+	}
+}
+
+func (c commands) history(filter history.Filter) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := c.bounded()
+		defer cancel()
+		page, _, err := c.backend.History(ctx, filter, history.Page{Size: history.DefaultPageSize})
+		return historyMsg{Calls: page, Err: err}
+	}
+}
+
+func (c commands) hints(query string) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := c.bounded()
+		defer cancel()
+		hints, err := c.backend.DialHints(ctx, query)
+		hints.Query = query
+		return hintsMsg{Hints: hints, Err: err}
+	}
+}
+
+func (c commands) typeNotes(callID, text string) tea.Cmd {
+	return func() tea.Msg {
+		if err := c.backend.TypeNotes(callID, text); err != nil {
+			return actionDoneMsg{Action: "save notes", CallID: callID, Err: err}
+		}
+		return nil
+	}
+}
+
+func (c commands) meters(ids []string) tea.Cmd {
+	return func() tea.Msg {
+		out := make(metersMsg, len(ids))
+		for _, id := range ids {
+			if meter, ok := c.backend.Meter(id); ok {
+				out[id] = meter
+			}
+		}
+		return out
+	}
+}
+
+// actRefresh runs a task action and asks for the task list again.
+func (c commands) actRefresh(action string, do func(context.Context) error) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := c.bounded()
+		defer cancel()
+		err := do(ctx)
+		return actionDoneMsg{Action: action, Err: err, RefreshTasks: err == nil}
+	}
+}

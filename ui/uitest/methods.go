@@ -1,0 +1,137 @@
+package uitest
+
+import (
+	"context"
+	"time"
+
+	"github.com/switchboard/switchboard/crm"
+	"github.com/switchboard/switchboard/history"
+	"github.com/switchboard/switchboard/ui"
+	"github.com/switchboard/switchboard/ui/calls"
+	"github.com/switchboard/switchboard/ui/dialer"
+)
+
+// The ui.Backend methods. Each records itself and answers from the fields.
+
+func (b *Backend) Dial(_ context.Context, account, target string) (string, error) {
+	b.record("Dial", account, target)
+	return b.NextCallID, b.err()
+}
+
+func (b *Backend) Redial(_ context.Context, account string) (string, error) {
+	b.record("Redial", account)
+	return b.NextCallID, b.err()
+}
+
+func (b *Backend) Answer(_ context.Context, id string) error { b.record("Answer", id); return b.err() }
+func (b *Backend) Reject(_ context.Context, id string) error { b.record("Reject", id); return b.err() }
+func (b *Backend) Hangup(_ context.Context, id string) error { b.record("Hangup", id); return b.err() }
+func (b *Backend) Hold(_ context.Context, id string) error   { b.record("Hold", id); return b.err() }
+func (b *Backend) Resume(_ context.Context, id string) error { b.record("Resume", id); return b.err() }
+
+func (b *Backend) Mute(_ context.Context, id string, muted bool) error {
+	b.record("Mute", id, muted)
+	return b.err()
+}
+
+func (b *Backend) SendDTMF(_ context.Context, id, digits string) error {
+	b.record("SendDTMF", id, digits)
+	return b.err()
+}
+
+func (b *Backend) Transfer(_ context.Context, id, target string) error {
+	b.record("Transfer", id, target)
+	return b.err()
+}
+
+func (b *Backend) SetDND(_ context.Context, account string, on bool) error {
+	b.record("SetDND", account, on)
+	return b.err()
+}
+
+func (b *Backend) CreateCallbackTask(_ context.Context, callID, number string, in time.Duration) (crm.Task, error) {
+	b.record("CreateCallbackTask", callID, number, in)
+	task := crm.Task{ID: 100, Kind: crm.TaskCallback, DueAt: b.Now().Add(in), NumberRaw: number, DialNumber: number,
+		SourceCallID: callID, Status: crm.TaskOpen}
+	if err := b.err(); err != nil {
+		return crm.Task{}, err
+	}
+	b.mu.Lock()
+	b.TaskList = append(b.TaskList, task)
+	b.mu.Unlock()
+	return task, nil
+}
+
+func (b *Backend) CreateContact(_ context.Context, input crm.ContactInput) (crm.Contact, error) {
+	b.record("CreateContact", input)
+	return crm.Contact{ID: 7, Name: input.Name}, b.err()
+}
+
+func (b *Backend) CreateCase(_ context.Context, input crm.CaseInput) (crm.Case, error) {
+	b.record("CreateCase", input)
+	return crm.Case{ID: 9, Title: input.Title, Kind: input.Kind}, b.err()
+}
+
+func (b *Backend) Contact(_ context.Context, id int64) (crm.Contact, error) {
+	b.record("Contact", id)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.Contacts[id], b.Err
+}
+
+func (b *Backend) Card(_ context.Context, number, callID string) (crm.Card, error) {
+	b.record("Card", number, callID)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.Cards[number], b.Err
+}
+
+func (b *Backend) Tasks(context.Context) ([]crm.Task, error) {
+	b.record("Tasks")
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]crm.Task(nil), b.TaskList...), nil
+}
+
+func (b *Backend) CompleteTask(_ context.Context, id int64) error {
+	b.record("CompleteTask", id)
+	return b.err()
+}
+
+func (b *Backend) SnoozeTask(_ context.Context, id int64, until time.Time) error {
+	b.record("SnoozeTask", id, until)
+	return b.err()
+}
+
+func (b *Backend) History(_ context.Context, filter history.Filter, page history.Page) ([]history.Call, string, error) {
+	b.record("History", filter)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]history.Call(nil), b.Calls...), "", nil
+}
+
+func (b *Backend) DialHints(_ context.Context, query string) (dialer.Hints, error) {
+	b.record("DialHints", query)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	h := b.Hints
+	h.Query = query
+	return h, nil
+}
+
+func (b *Backend) TypeNotes(callID, text string) error {
+	b.record("TypeNotes", callID, text)
+	return b.err()
+}
+
+func (b *Backend) Meter(callID string) (calls.Meter, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	m, ok := b.Meters[callID]
+	return m, ok
+}
+
+func (b *Backend) Status(context.Context) (ui.Status, error) {
+	b.record("Status")
+	return b.status(), nil
+}
