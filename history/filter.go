@@ -2,6 +2,8 @@ package history
 
 import (
 	"fmt"
+
+	"github.com/switchboard/switchboard/internal/store"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -243,9 +245,9 @@ func (f Filter) addNotes(cond *condition) {
 	switch {
 	case needle == "":
 	case phrase != "" && f.commonNotes:
-		// One index probe per call walked, by rowid: the same matching as
-		// below without collecting every match first.
-		cond.add("EXISTS (SELECT 1 FROM call_notes WHERE call_notes MATCH ? AND call_notes.rowid = calls.rowid)", phrase)
+		// Tested call by call as the walk meets them (see
+		// calls_notes_walk), with the trigram index's case folding.
+		cond.add("calls.notes <> '' AND "+store.NotesContainsFunction+"(calls.notes, ?)", needle)
 	case phrase != "":
 		cond.add("calls.rowid IN (SELECT rowid FROM call_notes WHERE call_notes MATCH ?)", phrase)
 	default:

@@ -139,6 +139,12 @@ func buildListQuery(filter Filter, sort Sort) (listQuery, error) {
 		query.from = "calls INDEXED BY calls_number_rev"
 		query.pageFirst = order.column == "started_at"
 	}
+	if filter.commonNotes && order.column == "started_at" && tag == "" {
+		// Walk the calls with notes in time order; their notes are in the
+		// index, so a page costs a few hundred index entries.
+		query.from = "calls INDEXED BY calls_notes_walk"
+		query.pageFirst = true
+	}
 	if tag != "" {
 		// Another selective filter has an index that finds fewer calls
 		// than the tag's; leave the choice to the planner then.
@@ -286,10 +292,11 @@ func (r *Repo) list(ctx context.Context, filter Filter, page Page) (_ []Call, _ 
 }
 
 // defaultCommonNotesAt: a notes search matching this many calls is
-// common. Walking the calls newest first then meets a page of matches
-// within a few thousand calls, while collecting and sorting every match
-// costs as much as there are matches.
-const defaultCommonNotesAt = 2000
+// common. Collecting and sorting every match costs as much as there are
+// matches; walking the calls with notes newest first (calls_notes_walk)
+// meets a page of a common word within a few hundred entries. The count
+// itself stops at this cap, so deciding costs little.
+const defaultCommonNotesAt = 300
 
 // countNotesSQL counts matches only up to a cap: FTS5 evaluates a phrase
 // incrementally, so the probe costs at most the cap.
