@@ -281,3 +281,32 @@ func TestCheckpointsRunInTheBackground(t *testing.T) {
 	}
 	t.Errorf("no frames checkpointed in the background within 10 s (last error: %v)", db.checkpoints.lastErr.Load())
 }
+
+// Under a sustained stream of writes the log must still start over: a
+// passive checkpoint alone never finishes while writers keep appending.
+func TestLogStaysBoundedUnderSustainedWrites(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "busy.db")
+	db := openTestDB(t, path)
+	defer db.Close()
+	ctx := context.Background()
+	if _, err := db.SQL().ExecContext(ctx, `CREATE TABLE filler (blob BLOB)`); err != nil {
+		t.Fatal(err)
+	}
+	// Each row takes two or three pages; stop once the log was cut back,
+	// and at the latest after about ten times restartAfterFrames pages.
+	for i := 0; i < 4*restartAfterFrames && db.checkpoints.truncations.Load() == 0; i++ {
+		if _, err := db.SQL().ExecContext(ctx, `INSERT INTO filler VALUES (randomblob(8000))`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if db.checkpoints.truncations.Load() == 0 {
+		t.Fatalf("the log was never cut back while %d rows of two to three pages each were written without pause", 4*restartAfterFrames)
+	}
+	info, err := os.Stat(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Size() > 4*restartAfterFrames*4096 {
+		t.Errorf("log is %d bytes right after being cut back", info.Size())
+	}
+}
