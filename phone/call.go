@@ -48,6 +48,9 @@ type Call struct {
 	// diago's id of it (to match in-dialog requests); set in converse.
 	dialog   dialog
 	dialogID string
+	// localTag and remoteTag are the dialog's tags, ours and the far
+	// end's: what a Replaces header names (attended transfer).
+	localTag, remoteTag string
 	// media is the audio the call was answered with: a call we place
 	// because the far end transferred us carries it on.
 	media Media
@@ -55,6 +58,9 @@ type Call struct {
 	transfer *transferState
 	// answered is closed once the call talks (call.answered published).
 	answered chan struct{}
+	// conference is the call's leg while it is in a local conference
+	// (conference.go); nil otherwise.
+	conference *conferenceLeg
 
 	// control serialises hold, resume and mute, so that each event matches
 	// the state it announces even when two clients press at once.
@@ -199,6 +205,7 @@ func (c *Call) startEarlyMedia(ctx context.Context, dm *diago.DialogMedia, m Med
 
 // finish stops media, publishes call.ended exactly once and releases the call.
 func (c *Call) finish(dm *diago.DialogMedia, ev Event) {
+	c.leaveConference(ev.Reason)
 	if dm != nil {
 		_ = dm.Close() // unblocks the media reader
 	}

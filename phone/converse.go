@@ -24,8 +24,10 @@ type dialog interface {
 // call.answered, wait for a hang-up from either side or the duration limit,
 // call.ended.
 func (p *Phone) converse(ctx context.Context, c *Call, d dialog, m Media, maxDuration time.Duration) {
+	local, remote := dialogTags(d)
 	c.mu.Lock()
 	c.dialog, c.dialogID, c.media = d, d.Id(), m
+	c.localTag, c.remoteTag = local, remote
 	c.mu.Unlock()
 	c.setState(StateActive)
 	p.opts.Tones.Stop(ToneRingback)

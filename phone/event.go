@@ -34,6 +34,10 @@ const (
 	CallTransferFailed Kind = "call.transfer_failed" // the transfer did not happen; the call goes on
 	CallReferred       Kind = "call.referred"        // the far end asks us to call TransferTarget; Code 202 accepted, 603 refused
 
+	// CallConference: the call joined or left a conference mixed here;
+	// Conference names it and Change says "joined" or "left".
+	CallConference Kind = "call.conference"
+
 	AudioDevice Kind = "audio.device" // a sound device was lost, replaced by a fallback, or is back
 )
 
@@ -46,7 +50,7 @@ func (k Kind) Terminal() bool {
 		// State changes: a console that missed one would show the wrong state
 		// for the rest of the call.
 		return true
-	case CallTransferred, CallTransferFailed, CallReferred:
+	case CallTransferred, CallTransferFailed, CallReferred, CallConference:
 		return true
 	}
 	return false
@@ -101,6 +105,8 @@ type Event struct {
 	// TransferredFrom is the id of the call whose transfer placed this one
 	// (call.outgoing of the call we make when the far end transfers us).
 	TransferredFrom string `json:"transferred_from,omitempty"`
+	// Conference is the id of the local conference of a call.conference event.
+	Conference string `json:"conference,omitempty"`
 
 	Code     int    `json:"code,omitempty"`   // SIP status code, when one applies
 	Reason   string `json:"reason,omitempty"` // SIP reason phrase or a sentence on what failed
@@ -114,7 +120,8 @@ type Event struct {
 	Media *MediaStats `json:"media,omitempty"`
 
 	// Device and Change describe an audio.device event: Change is lost,
-	// fallback or restored; Reason says why in words.
+	// fallback or restored; Reason says why in words. In call.conference,
+	// Change is joined or left.
 	Device string `json:"device,omitempty"`
 	Change string `json:"change,omitempty"`
 

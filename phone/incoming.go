@@ -38,6 +38,17 @@ func (p *Phone) handleIncoming(l *line, d *diago.DialogServerSession) {
 	if err := d.Trying(); err != nil {
 		p.log.Debug("100 Trying not sent", "error", err)
 	}
+	if req.GetHeader("Replaces") != nil {
+		// Attended transfer to us: checked in the middleware already, but
+		// the old call may have ended since.
+		old, code, reason := p.replacedCall(l.acct.Name, req)
+		if old == nil {
+			p.respond(d, code, reason)
+			return
+		}
+		p.takeOver(d, c, old)
+		return
+	}
 
 	if code, reason := p.screen(c); code != 0 {
 		p.respond(d, code, reason)
@@ -89,6 +100,11 @@ func (p *Phone) handleIncoming(l *line, d *diago.DialogServerSession) {
 		}
 		c.finish(nil, endEvent(c, result, dec.code, dec.reason))
 		return
+	}
+	// Call waiting: the call in progress waits on hold while we talk to
+	// this one. Holding first keeps the microphone from reaching both.
+	if err := p.holdOthers(callCtx, c); err != nil {
+		p.log.Debug("answering with another call still talking", "call", c.ID, "error", err)
 	}
 	if err := d.Answer(); err != nil {
 		c.finish(&d.DialogMedia, endEvent(c, ResultFailed, 0, "answer failed: "+err.Error()))

@@ -21,6 +21,9 @@ import (
 //     phone runs in-dialog INVITEs and ACKs one at a time (Phone.reInviteMu);
 //     diago handles both without waiting on the network, so this costs
 //     nothing.
+//   - An INVITE with a Replaces header (the transferee of an attended
+//     transfer) that matches none of our answered calls is refused here
+//     (replaces.go); diago would ring it as a new call.
 //   - Transfers: a REFER is answered here and the new call placed by the
 //     phone (referred.go); the NOTIFYs of our own REFER are read here
 //     (transfer.go). diago would answer a REFER 406, and hang the call up on
@@ -37,6 +40,8 @@ func (p *Phone) inDialogMiddleware(account string) func(next sipgo.RequestHandle
 				p.reInviteMu.Lock()
 				defer p.reInviteMu.Unlock()
 				p.observeReInvite(account, req, tx, next)
+			case req.IsInvite() && req.GetHeader("Replaces") != nil:
+				p.screenReplaces(account, req, tx, next) // replaces.go
 			case req.IsAck():
 				p.reInviteMu.Lock()
 				defer p.reInviteMu.Unlock()

@@ -66,6 +66,11 @@ type mediaPump struct {
 	holdMusic  atomic.Pointer[heldSource] // non-nil while we hold the far end: sent instead of the microphone
 	remoteHeld atomic.Bool                // the far end holds us: we send nothing (RFC 3264 recvonly)
 
+	// conf is the call's leg while it is in a local conference: the
+	// playout hands it what the far end said, the sender adds the other
+	// members' audio from it (conference_mix.go).
+	conf atomic.Pointer[conferenceLeg]
+
 	sending    chan struct{} // closed at the answer: early media only receives
 	quit       chan struct{} // closed by stop
 	gateOnce   sync.Once

@@ -57,6 +57,9 @@ type playout struct {
 
 func (o playout) ReadFrame(frame []int16) error {
 	err := o.p.jitter.ReadFrame(frame)
+	if leg := o.p.conf.Load(); leg != nil {
+		leg.heard(frame) // the other conference members hear it too
+	}
 	o.p.outLevel.Observe(frame)
 	if rec := o.p.recorder.Load(); rec != nil {
 		rec.WriteReceived(frame, time.Now())

@@ -152,6 +152,8 @@ func (s *sender) sendFrame() bool {
 		if err := music.ReadFrame(s.pcm); err != nil {
 			clear(s.pcm)
 		}
+	} else if leg := p.conf.Load(); leg != nil {
+		leg.mixInto(s.pcm) // what the other conference members' far ends say
 	}
 	if p.remoteHeld.Load() {
 		// RFC 3264: the far end's sendonly/inactive offer made us recvonly.

@@ -9,6 +9,7 @@ import (
 	"github.com/emiago/diago"
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+	"github.com/google/uuid"
 )
 
 // DialOptions tune one outgoing call. Zero values take the phone's defaults.
@@ -75,6 +76,10 @@ func (p *Phone) runOutgoing(ctx context.Context, l *line, c *Call, uri sip.Uri, 
 		d.InviteRequest.SetDestination(l.registrarAddr())
 	}
 	from := &sip.FromHeader{DisplayName: l.acct.DisplayName, Address: l.aor(), Params: sip.NewParams()}
+	// sipgo adds a Call-ID only when the INVITE goes out: give it ours now,
+	// so that every event of the call (and a Replaces naming it) has it.
+	callID := sip.CallIDHeader(uuid.NewString())
+	d.InviteRequest.AppendHeader(&callID)
 	if cid := d.InviteRequest.CallID(); cid != nil {
 		c.SIPCallID = cid.Value()
 	}

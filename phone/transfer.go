@@ -191,13 +191,14 @@ func (c *Call) Transfer(ctx context.Context, target string) error {
 
 // referAndFollow sends the REFER and waits for the final NOTIFY; nil means
 // the target answered.
-func (c *Call) referAndFollow(ctx context.Context, d dialog, uri sip.Uri, state *transferState) *TransferError {
+// headers go into the REFER (an attended transfer's own Refer-To).
+func (c *Call) referAndFollow(ctx context.Context, d dialog, uri sip.Uri, state *transferState, headers ...sip.Header) *TransferError {
 	fail := func(code int, reason string) *TransferError {
 		return &TransferError{Target: state.target, Code: code, Reason: reason}
 	}
 	if err := sendRefer(ctx, d, uri, func(code int) {
 		c.phone.log.Debug("refer NOTIFY reached diago", "call", c.ID, "code", code)
-	}); err != nil {
+	}, headers...); err != nil {
 		var res sipgo.ErrDialogResponse
 		if errors.As(err, &res) && res.Res != nil {
 			return fail(res.Res.StatusCode, res.Res.Reason)
@@ -227,12 +228,13 @@ func (c *Call) referAndFollow(ctx context.Context, d dialog, uri sip.Uri, state 
 
 // sendRefer sends the REFER through diago, which knows the remote target
 // and the route set. diago's session types take different option structs.
-func sendRefer(ctx context.Context, d dialog, uri sip.Uri, onNotify func(int)) error {
+// A Refer-To among headers replaces the one diago writes from uri.
+func sendRefer(ctx context.Context, d dialog, uri sip.Uri, onNotify func(int), headers ...sip.Header) error {
 	switch s := d.(type) {
 	case *diago.DialogClientSession:
-		return s.ReferOptions(ctx, uri, diago.ReferClientOptions{OnNotify: onNotify})
+		return s.ReferOptions(ctx, uri, diago.ReferClientOptions{OnNotify: onNotify, Headers: headers})
 	case *diago.DialogServerSession:
-		return s.ReferOptions(ctx, uri, diago.ReferServerOptions{OnNotify: onNotify})
+		return s.ReferOptions(ctx, uri, diago.ReferServerOptions{OnNotify: onNotify, Headers: headers})
 	}
 	return fmt.Errorf("dialog %T cannot send REFER", d)
 }

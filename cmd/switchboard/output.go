@@ -83,6 +83,11 @@ func humanLine(ev phone.Event) string {
 		return fmt.Sprintf("transfer to %s failed: %s", ev.TransferTarget, codeAndReason(ev))
 	case phone.CallReferred:
 		return fmt.Sprintf("the other side transfers this call to %s: %s", ev.TransferTarget, codeAndReason(ev))
+	case phone.CallConference:
+		if ev.Reason != "" {
+			return fmt.Sprintf("%s the conference (%s)", ev.Change, ev.Reason)
+		}
+		return ev.Change + " the conference"
 	case phone.AudioDevice:
 		s := fmt.Sprintf("audio device %s: %s", ev.Change, ev.Device)
 		if ev.Reason != "" {
