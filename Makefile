@@ -12,7 +12,7 @@ TAGS    := with_opus_c
 RUN_PACKAGES  := ca-certificates portaudio19-dev libopus-dev libopusfile-dev pkg-config
 TEST_PACKAGES := $(RUN_PACKAGES) kamailio kamailio-extra-modules kamailio-tls-modules \
 	baresip sip-tester sipsak sox libsox-fmt-all netcat-openbsd openssl \
-	pulseaudio pulseaudio-utils alsa-utils libasound2-plugins
+	pulseaudio pulseaudio-utils alsa-utils libasound2-plugins tmux
 
 .PHONY: all build run test test-short bench lint fuzz deps-run deps-test clean
 
@@ -42,7 +42,7 @@ FUZZTIME ?= 10s
 FUZZ_TARGETS := ./crm/numbers:FuzzNormalize ./crm:FuzzImportCSV ./config:FuzzLoad \
 	./audio:FuzzDecodeWAV ./audio/jitter:FuzzPush ./phone:FuzzParseTarget \
 	./phone:FuzzRemoteAudioDirection ./phone:FuzzParseInfoDTMF ./phone:FuzzParseReferTo \
-	./phone:FuzzParseSipfrag ./phone:FuzzAutoAnswerParams
+	./phone:FuzzParseSipfrag ./phone:FuzzAutoAnswerParams ./phone:FuzzParseReplacesHeader
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \

@@ -17,6 +17,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/switchboard/switchboard/config"
+	"github.com/switchboard/switchboard/crm"
 	"github.com/switchboard/switchboard/history"
 	"github.com/switchboard/switchboard/internal/engine"
 	"github.com/switchboard/switchboard/internal/sound"
@@ -70,13 +71,19 @@ func openLog(cfg *config.Config) (*slog.Logger, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("open log file: %w", err)
 	}
-	level := slog.LevelInfo
-	_ = level.UnmarshalText([]byte(strings.ToUpper(cfg.LogLevel)))
-	logger := slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: level}))
+	logger := slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: configLogLevel(cfg)}))
 	// sipgo's transport and transaction layers log through its package default;
 	// point it at our file so that nothing reaches the terminal.
 	sip.SetDefaultLogger(logger)
 	return logger, func() { _ = f.Close() }, nil
+}
+
+// configLogLevel is log_level as slog's level; the file was validated, so
+// an unreadable level cannot occur and falls back to info.
+func configLogLevel(cfg *config.Config) slog.Level {
+	level := slog.LevelInfo
+	_ = level.UnmarshalText([]byte(strings.ToUpper(cfg.LogLevel)))
+	return level
 }
 
 // session is a running phone with its history engine: what dial, answer and the
@@ -84,6 +91,8 @@ func openLog(cfg *config.Config) (*slog.Logger, func(), error) {
 type session struct {
 	phone     *phone.Phone
 	engine    *engine.Engine
+	crm       *crm.CRM      // owned by the engine, which closes it
+	calls     *history.Repo // the engine's history
 	sound     *sound.Backend
 	recording config.Recording
 	db        *store.DB
@@ -116,6 +125,9 @@ type sessionOptions struct {
 	listen     string // overrides the account's listen address
 	register   bool   // keep registrations (answer, bare command)
 	autoAnswer bool   // answer calls of auto_answer accounts with the sound backend's audio
+	// notify receives the CRM's notices (the console shows them); nil:
+	// they are printed on stdout like the phone's events.
+	notify func(engine.Notice)
 }
 
 func (a *app) startSession(ctx context.Context, cfg *config.Config, o sessionOptions) (*session, error) {
@@ -192,10 +204,15 @@ func (a *app) startSession(ctx context.Context, cfg *config.Config, o sessionOpt
 	eng := engine.New(ph, calls, log)
 	eng.SetOperator(cfg.Operator)
 	a.stdout = serialized(a.stdout) // before the command makes its printer from it
-	notices := a.printNotices(jsonOutput(ctx), crmLocation(contacts))
+	notify, stopNotices := o.notify, func() {}
+	if notify == nil {
+		notices := a.printNotices(jsonOutput(ctx), crmLocation(contacts))
+		notify, stopNotices = notices.push, notices.stop
+	}
 	// The engine owns the CRM from here and closes it after its last call;
-	// the bare command (no account chosen) is the one that shows reminders.
-	eng.UseCRM(engine.CRMOptions{CRM: contacts, Notify: notices.push, WatchTasks: o.account == ""})
+	// the program watching every account (serve, the console) is the one
+	// that shows reminders.
+	eng.UseCRM(engine.CRMOptions{CRM: contacts, Notify: notify, WatchTasks: o.account == ""})
 	if n, err := eng.Recover(ctx); err != nil {
 		log.Error("recover interrupted calls", "error", err)
 	} else if n > 0 {
@@ -204,9 +221,9 @@ func (a *app) startSession(ctx context.Context, cfg *config.Config, o sessionOpt
 	s.stopPurge = a.purgeOldRecordings(calls, cfg.Recording.RetentionDays, log)
 	// close() runs closeFn after the engine has stopped: the last notices
 	// are printed before the log closes. close() may run twice.
-	s.phone, s.engine, s.db, s.log = ph, eng, db, log
+	s.phone, s.engine, s.db, s.log, s.crm, s.calls = ph, eng, db, log, contacts, calls
 	s.closeFn = sync.OnceFunc(func() {
-		notices.stop()
+		stopNotices()
 		closeLog()
 	})
 	snd.OnDeviceChange(func(ev sound.DeviceEvent) { ph.ReportAudioDevice(ev.Kind, ev.Device, ev.Reason) })

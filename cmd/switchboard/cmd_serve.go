@@ -5,8 +5,9 @@ import (
 	"fmt"
 )
 
-// serve is the bare `switchboard`: every account listens (and registers where
-// configured) and events are printed until Ctrl-C. The console replaces this.
+// serve is `switchboard serve`, and the bare `switchboard` without a
+// terminal: every account listens (and registers where configured) and
+// events are printed until Ctrl-C.
 func (a *app) serve(ctx context.Context) error {
 	cfg, err := a.loadConfig()
 	if err != nil {

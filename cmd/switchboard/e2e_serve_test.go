@@ -105,3 +105,16 @@ func envValue(env []string, key string) string {
 	}
 	return ""
 }
+
+// `serve` is the headless bare command by name: events printed, Ctrl-C ends
+// it cleanly.
+func TestServeRunsHeadless(t *testing.T) {
+	cfg := testConfig(t, "", account{Name: "desk", User: "1001", Listen: listenAddr(t, "udp")})
+	sb := startSB(t, "--config", cfg, "serve")
+	sb.waitLine("[desk] 1001 listening on udp", 10*time.Second)
+	sb.waitLine("waiting for calls", 10*time.Second)
+	sb.interrupt()
+	if code := sb.wait(10 * time.Second); code != exitOK {
+		t.Errorf("exit %d after Ctrl-C, want 0", code)
+	}
+}

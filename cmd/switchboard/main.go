@@ -51,14 +51,15 @@ func (a *app) rootCommand() *cobra.Command {
 		Short: "A terminal softphone and call console",
 		Long: `switchboard registers as a SIP extension, rings, answers and dials, and keeps a
 history of every call. Without a sub-command it starts the phone with the
-configuration file (written with defaults on first start) and waits for calls.
+configuration file (written with defaults on first start): in the console when
+stdin and stdout are a terminal, else headless like "serve".
 
 ` + exitCodeHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.serve(cmd.Context())
+			return a.consoleOrServe(cmd.Context())
 		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return withExit(exitUsage, err) })
@@ -71,7 +72,7 @@ configuration file (written with defaults on first start) and waits for calls.
 		}
 		return nil
 	}
-	root.AddCommand(a.registerCommand(), a.dialCommand(), a.answerCommand(), a.configCommand(), a.devicesCommand(),
+	root.AddCommand(a.consoleCommand(), a.serveCommand(), a.registerCommand(), a.dialCommand(), a.answerCommand(), a.configCommand(), a.devicesCommand(),
 		a.contactsCommand(), a.cardCommand(), a.casesCommand(), a.tasksCommand(), a.blacklistCommand(), a.historyCommand())
 	return root
 }
