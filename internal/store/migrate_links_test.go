@@ -33,7 +33,7 @@ func migrationsUpTo(t *testing.T, last int) fs.FS {
 func TestCallLinksMoveIntoTheCallsTable(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "v3.db")
-	old, err := sql.Open("sqlite", dsn(path))
+	old, err := sql.Open("sqlite", dsn(path, writerCheckpointFrames))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,6 +55,12 @@ type DB struct {
 // pending schema migrations. The parent directory is created private (0700)
 // because call history is personal data.
 func Open(ctx context.Context, path string) (*DB, error) {
+	return open(ctx, path, writerCheckpointFrames)
+}
+
+// open is Open with the log size at which a writer checkpoints itself;
+// tests lower it to exercise that path without writing hundreds of MB.
+func open(ctx context.Context, path string, checkpointFrames int) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("store: open: empty database path")
 	}
@@ -69,7 +75,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("store: open %s: %w", absPath, err)
 	}
 
-	sqlDB, err := sql.Open("sqlite", dsn(absPath))
+	sqlDB, err := sql.Open("sqlite", dsn(absPath, checkpointFrames))
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", absPath, err)
 	}
@@ -124,14 +130,14 @@ func (db *DB) Close() error {
 //   - _txlock=immediate: see maxOpenConns.
 //   - wal_autocheckpoint: checkpoints run in the background (checkpoint.go);
 //     the writer's own only bounds the log under sustained writes.
-func dsn(absPath string) string {
+func dsn(absPath string, checkpointFrames int) string {
 	query := url.Values{}
 	query.Set("_busy_timeout", fmt.Sprint(busyTimeoutMillis))
 	query.Set("_journal_mode", "WAL")
 	query.Set("_synchronous", "NORMAL")
 	query.Set("_foreign_keys", "on")
 	query.Set("_txlock", "immediate")
-	query.Set("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", writerCheckpointFrames))
+	query.Set("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", checkpointFrames))
 	location := url.URL{Scheme: "file", Path: filepath.ToSlash(absPath), RawQuery: query.Encode()}
 	return location.String()
 }
