@@ -22,8 +22,10 @@ type Config struct {
 	Audio     Audio     `toml:"audio"`
 	Recording Recording `toml:"recording"`
 	History   History   `toml:"history"`
+	Console   Console   `toml:"console"`
 	Screening Screening `toml:"screening"`
 	CRM       CRM       `toml:"crm"`
+	Control   Control   `toml:"control"`
 	Accounts  []Account `toml:"accounts"`
 }
 
@@ -75,6 +77,19 @@ type History struct {
 	// Dispositions are the wrap-up codes an operator may give a call, in
 	// the order they are offered.
 	Dispositions []string `toml:"dispositions"`
+	// WrapUp asks, when an answered call ends in the console, for one of
+	// the dispositions (the operator may skip it). Default false.
+	WrapUp bool `toml:"wrap_up"`
+}
+
+// Console tunes the terminal console.
+type Console struct {
+	// Bell rings the terminal bell on an incoming call and a due task.
+	// Default true.
+	Bell bool `toml:"bell"`
+	// DesktopNotify sends a desktop notification (notify-send) on an
+	// incoming call and a due task, where one can be shown. Default true.
+	DesktopNotify bool `toml:"desktop_notify"`
 }
 
 // Screening decides which callers never reach the operator.

@@ -158,6 +158,31 @@ func TestLoadGoodSmallFiles(t *testing.T) {
 			},
 		},
 		{
+			name:    "wrap-up and console notifications",
+			content: "[history]\ndispositions = [\"sale\"]\nwrap_up = true\n[console]\nbell = false\ndesktop_notify = false\n",
+			check: func(t *testing.T, cfg *Config) {
+				if !cfg.History.WrapUp || !reflect.DeepEqual(cfg.History.Dispositions, []string{"sale"}) {
+					t.Errorf("history = %+v, want wrap_up on with its one code", cfg.History)
+				}
+				if cfg.Console.Bell || cfg.Console.DesktopNotify {
+					t.Errorf("console = %+v, want both off as written", cfg.Console)
+				}
+				if d := Default(); d.History.WrapUp || !d.Console.Bell || !d.Console.DesktopNotify {
+					t.Errorf("defaults: history %+v console %+v, want wrap_up off, bell and notifications on", d.History, d.Console)
+				}
+			},
+		},
+		{
+			name:    "control socket relative to the file, TCP on loopback with a token",
+			content: "[control]\nsocket = \"run/sb.sock\"\ntcp_listen = \"127.0.0.1:5099\"\ntoken_env = \"SB_TOKEN\"\n",
+			check: func(t *testing.T, cfg *Config) {
+				want := Control{Socket: filepath.Join(filepath.Dir(cfg.Path), "run", "sb.sock"), TCPListen: "127.0.0.1:5099", TokenEnv: "SB_TOKEN"}
+				if cfg.Control != want {
+					t.Errorf("control = %+v, want %+v", cfg.Control, want)
+				}
+			},
+		},
+		{
 			name:    "dotted keys at top level",
 			content: "calls.max_calls = 1\naudio.codecs = [\"PCMA\", \"PCMU\"]\n",
 			check: func(t *testing.T, cfg *Config) {
@@ -219,6 +244,9 @@ func TestLoadReportsProblemsWithLineAndField(t *testing.T) {
 		{"recording pattern with a path", "[recording]\npattern = \"../{number}.wav\"\n", 2, "recording.pattern", "must be a file name"},
 		{"negative retention", "[recording]\nretention_days = -1\n", 2, "recording.retention_days", "between 0"},
 		{"empty disposition", "[history]\ndispositions = [\"sale\", \" \"]\n", 2, "history.dispositions[1]", "must not be empty"},
+		{"wrap-up without dispositions", "[history]\ndispositions = []\nwrap_up = true\n", 3, "history.wrap_up", "at least one code"},
+		{"wrap_up as string", "[history]\nwrap_up = \"yes\"\n", 2, "history.wrap_up", "must be true or false"},
+		{"bell as number", "[console]\nbell = 1\n", 2, "console.bell", "must be true or false"},
 		{"disposition twice", "[history]\ndispositions = [\"Sale\", \"sale\"]\n", 2, "history.dispositions[1]", "listed twice"},
 		{"negative keepalive", account + "keepalive = \"-5s\"\n", 4, "accounts[0].keepalive", "must not be negative"},
 		{"no codecs", "[audio]\ncodecs = []\n", 2, "audio.codecs", "at least one codec"},
@@ -251,6 +279,12 @@ func TestLoadReportsProblemsWithLineAndField(t *testing.T) {
 		{"dnd_voicemail unknown scheme", account + "dnd = true\ndnd_voicemail = \"http://vm\"\n", 5, "accounts[0].dnd_voicemail", "unknown URI scheme"},
 		{"dnd as string", account + "dnd = \"yes\"\n", 4, "accounts[0].dnd", "must be true or false"},
 		{"accept_transfer as number", account + "accept_transfer = 1\n", 4, "accounts[0].accept_transfer", "must be true or false"},
+		{"control tcp_listen not loopback", "[control]\ntcp_listen = \"0.0.0.0:5099\"\ntoken_env = \"T\"\n", 2, "control.tcp_listen", "not a loopback address"},
+		{"control tcp_listen without token", "[control]\n\ntcp_listen = \"127.0.0.1:5099\"\n", 3, "control.token_env", "needs token_env"},
+		{"control tcp_listen without port", "[control]\ntcp_listen = \"127.0.0.1\"\n", 2, "control.tcp_listen", "not host:port"},
+		{"control bad token_env", "[control]\ntoken_env = \"MY-TOKEN\"\n", 2, "control.token_env", "not a valid environment variable name"},
+		{"control socket too long", "[control]\nsocket = \"/" + strings.Repeat("s", 120) + "\"\n", 2, "control.socket", "longer than a Unix socket path"},
+		{"control unknown key", "[control]\ntoken = \"x\"\n", 2, "control.token", "unknown key"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

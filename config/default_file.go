@@ -94,6 +94,15 @@ retention_days = 0
 [history]
 # Wrap-up codes an operator can give a call ("switchboard history dispose").
 dispositions = ["resolved", "callback", "sale", "no-interest", "wrong-number"]
+# Ask for one of the dispositions when an answered call ends in the console
+# (the operator may skip it). Needs at least one disposition.
+wrap_up = false
+
+[console]
+# Ring the terminal bell on an incoming call and when a task falls due.
+bell = true
+# Also show a desktop notification (through notify-send, where installed).
+desktop_notify = true
 
 [screening]
 # Numbers (SIP user parts) rejected with "603 Decline" before the phone rings,
@@ -202,6 +211,20 @@ callback_after = "0s"
 # no responsible operator yet): "answered" (the operator who took the call)
 # or "last" (the one who had it last, after a transfer).
 responsible = "answered"
+
+[control]
+# The control socket through which "switchboard ctl", "events" and "open"
+# (and your scripts) drive the running phone; see docs/control.md.
+# Unix socket path; "" = $XDG_RUNTIME_DIR/switchboard/control.sock (only you
+# can reach it: directory 0700, socket 0600).
+socket = ""
+# Optional TCP listener on a loopback address ("127.0.0.1:5099") for
+# programs that cannot use a Unix socket; "" = off. Clients must send the
+# token first.
+tcp_listen = ""
+# Name of the environment variable holding that token (not the token
+# itself); required with tcp_listen.
+token_env = ""
 
 # One [[accounts]] section per SIP identity. The first account is used when
 # none is named on the command line.

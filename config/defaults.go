@@ -92,6 +92,7 @@ func Default() *Config {
 		Audio:     defaultAudio(),
 		Recording: Recording{Dir: defaultRecordingDir(), Pattern: defaultRecordPattern},
 		History:   History{Dispositions: defaultDispositions()},
+		Console:   Console{Bell: true, DesktopNotify: true},
 		CRM:       defaultCRM(),
 		Accounts:  []Account{defaultAccount()},
 	}
@@ -140,7 +141,14 @@ func applyDefaults(cfg *Config, keys keyIndex) {
 	if !keys.has("history.dispositions") {
 		cfg.History.Dispositions = defaultDispositions()
 	}
+	if !keys.has("console.bell") {
+		cfg.Console.Bell = true
+	}
+	if !keys.has("console.desktop_notify") {
+		cfg.Console.DesktopNotify = true
+	}
 	applyCRMDefaults(&cfg.CRM, keys)
+	applyControlDefaults(&cfg.Control, baseDir)
 	// A file without accounts (e.g. one only setting log_level) still gives
 	// a usable phone.
 	if len(cfg.Accounts) == 0 {

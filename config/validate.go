@@ -53,6 +53,7 @@ func validate(cfg *Config, keys keyIndex) []Problem {
 	v.checkHistory(cfg.History)
 	v.checkScreening(cfg.Screening)
 	v.checkCRM(cfg.CRM)
+	v.checkControl(cfg.Control)
 	v.checkAccounts(cfg.Accounts)
 	sort.SliceStable(v.problems, func(i, j int) bool { return v.problems[i].Line < v.problems[j].Line })
 	return v.problems
@@ -146,6 +147,9 @@ func (v *validator) checkHistory(h History) {
 			v.report(elementPath("history.dispositions", i), "longer than %d characters", maxDispositionLength)
 		}
 		seen[folded] = true
+	}
+	if h.WrapUp && len(h.Dispositions) == 0 {
+		v.report("history.wrap_up", "needs at least one code in history.dispositions to offer")
 	}
 }
 

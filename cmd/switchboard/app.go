@@ -100,6 +100,9 @@ type session struct {
 	stderr    io.Writer
 	closeFn   func()
 	stopPurge func() // cancels the retention purge and waits for it
+	// notices hands the CRM's notices also to the control socket, which
+	// starts after the session (control.go).
+	notices noticeTap
 }
 
 // callInfo is what naming a call's recording needs.
@@ -209,6 +212,7 @@ func (a *app) startSession(ctx context.Context, cfg *config.Config, o sessionOpt
 		notices := a.printNotices(jsonOutput(ctx), crmLocation(contacts))
 		notify, stopNotices = notices.push, notices.stop
 	}
+	notify = s.notices.wrap(notify)
 	// The engine owns the CRM from here and closes it after its last call;
 	// the program watching every account (serve, the console) is the one
 	// that shows reminders.

@@ -13,11 +13,21 @@ func (a *app) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := a.startSession(ctx, cfg, sessionOptions{register: true, autoAnswer: true})
+	claim, err := a.claimControl(ctx, cfg)
 	if err != nil {
 		return err
 	}
+	s, err := a.startSession(ctx, cfg, sessionOptions{register: true, autoAnswer: true})
+	if err != nil {
+		claim.release()
+		return err
+	}
 	defer s.close()
+	stopControl, err := a.startControl(claim, s)
+	if err != nil {
+		return err
+	}
+	defer stopControl() // after s.close below (or inside a failed s.start)
 	sub := s.phone.Subscribe()
 	out := &printer{out: a.stdout}
 	printed := make(chan struct{})
@@ -37,9 +47,10 @@ func (a *app) serve(ctx context.Context) error {
 		}
 		fmt.Fprintf(a.stdout, "[%s] %s listening on %s %s (%s)\n", acct.Name, acct.User, acct.Transport, acct.Listen, where)
 	}
-	fmt.Fprintf(a.stdout, "call history: %s\nwaiting for calls; Ctrl-C to quit\n", cfg.Database)
+	fmt.Fprintf(a.stdout, "call history: %s\ncontrol socket: %s\nwaiting for calls; Ctrl-C to quit\n", cfg.Database, claim.listeners.SocketPath())
 	<-ctx.Done()
 	s.close()
+	stopControl()
 	<-printed
 	return nil
 }

@@ -225,7 +225,20 @@ func isolatedEnv(t testing.TB) []string {
 		env = append(env, kv)
 	}
 	return append(env, "HOME="+dir, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
-		"XDG_DATA_HOME="+filepath.Join(dir, "data"), "XDG_STATE_HOME="+filepath.Join(dir, "state"))
+		"XDG_DATA_HOME="+filepath.Join(dir, "data"), "XDG_STATE_HOME="+filepath.Join(dir, "state"),
+		"XDG_RUNTIME_DIR="+runtimeDir(t))
+}
+
+// runtimeDir is a private XDG_RUNTIME_DIR: each process gets its own control
+// socket. It is short (not under t.TempDir(), whose path holds the test's
+// name) because a Unix socket path must fit in 107 bytes.
+func runtimeDir(t testing.TB) string {
+	dir, err := os.MkdirTemp("", "sbrun")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
 }
 
 // jsonEvent is the part of a --json event line that tests look at.
