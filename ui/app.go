@@ -43,12 +43,6 @@ func (s Screen) String() string {
 // toastFor is how long a confirmation or an error stays in the footer.
 const toastFor = 6 * time.Second
 
-type toast struct {
-	text  string
-	err   bool
-	until time.Time
-}
-
 // Model is the root model.
 type Model struct {
 	common *common.Common
@@ -64,7 +58,10 @@ type Model struct {
 	overlays []overlay
 	notes    map[string]string // call id → notes typed so far
 	toast    toast
-	metering bool // a meter tick chain is running
+	notices  []toast // waiting for the footer, oldest first
+	settings Settings
+	playing  playback // the history recording being played, if any
+	metering bool     // a meter tick chain is running
 	quitting bool
 }
 
@@ -74,6 +71,8 @@ type Options struct {
 	Common *common.Common
 	// Context bounds the backend calls; nil: context.Background().
 	Context context.Context
+	// Settings are the configuration's console options.
+	Settings Settings
 }
 
 // New returns the root model over backend.
@@ -87,15 +86,16 @@ func New(backend Backend, opts Options) Model {
 		ctx = context.Background()
 	}
 	return Model{
-		common:  c,
-		cmds:    commands{ctx: ctx, backend: backend},
-		status:  statusline.New(c),
-		dialer:  dialer.New(c),
-		calls:   calls.NewModel(c),
-		history: history.New(c),
-		tasks:   tasks.New(c),
-		help:    help.New(c),
-		notes:   map[string]string{},
+		common:   c,
+		cmds:     commands{ctx: ctx, backend: backend},
+		status:   statusline.New(c),
+		dialer:   dialer.New(c),
+		calls:    calls.NewModel(c),
+		history:  history.New(c),
+		tasks:    tasks.New(c),
+		help:     help.New(c),
+		notes:    map[string]string{},
+		settings: opts.Settings,
 	}
 }
 
@@ -127,6 +127,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.handleNotice(msg)
 	case *engine.Notice:
 		return m.handleNotice(*msg)
+	case Notice:
+		m.queueNotice(msg)
+		return m, nil
+	case *Notice:
+		m.queueNotice(*msg)
+		return m, nil
 	}
 	return m.handleResult(msg)
 }
@@ -141,9 +147,14 @@ func (m Model) handleResult(msg tea.Msg) (tea.Model, tea.Cmd) {
 		} else if msg.Toast != "" {
 			m.showToast(msg.Toast)
 		}
+		var cmds []tea.Cmd
 		if msg.RefreshTasks {
-			return m, m.cmds.tasks()
+			cmds = append(cmds, m.cmds.tasks())
 		}
+		if msg.RefreshHistory && m.screen == ScreenHistory {
+			cmds = append(cmds, m.loadHistory())
+		}
+		return m, tea.Batch(cmds...)
 	case statusMsg:
 		if msg.Err != nil {
 			m.showError("status: " + msg.Err.Error())
@@ -160,7 +171,13 @@ func (m Model) handleResult(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.tasks.SetTasks(msg.Tasks, msg.Err)
 		m.status.SetDueTasks(m.tasks.Due(m.common.Now()))
 	case historyMsg:
-		m.history.SetCalls(msg.Calls, msg.Err)
+		m.history.SetPage(msg.Calls, msg.Next, msg.Err)
+	case playDoneMsg:
+		return m.playDone(msg)
+	case notifyDoneMsg:
+		if msg.Err != nil {
+			m.common.Logger.Debug("desktop notification not shown", "error", msg.Err)
+		}
 	case hintsMsg:
 		if msg.Err != nil {
 			m.common.Logger.Warn("dial hints", "error", msg.Err)
@@ -208,11 +225,19 @@ func (m Model) handlePhoneEvent(ev phone.Event) (tea.Model, tea.Cmd) {
 	switch ev.Kind {
 	case phone.CallIncoming:
 		m.openPopup(call.ID)
+		who := call.Name()
+		if who != call.Number {
+			who += " " + call.Number
+		}
+		cmd = m.alert("Incoming call", who, true)
 	case phone.CallAnswered:
 		cmd = m.startMetering()
 	case phone.CallEnded:
 		if call.Direction == phone.Outbound && ev.Result != phone.ResultAnswered {
 			m.showError("call to " + call.Name() + ": " + call.Outcome())
+		}
+		if call.Answered() {
+			m.openWrapUp(call.ID, call.Name())
 		}
 	}
 	return m, cmd
@@ -235,6 +260,7 @@ func (m Model) handleNotice(n engine.Notice) (tea.Model, tea.Cmd) {
 				who = n.Due.Task.DialNumber
 			}
 			m.showToast("Task due: " + n.Due.Task.Kind + " " + who)
+			return m, tea.Batch(m.cmds.tasks(), m.alert("Task due", n.Due.Task.Kind+" "+who, false))
 		}
 		return m, m.cmds.tasks()
 	}
@@ -247,9 +273,7 @@ func (m *Model) onClockTick() tea.Cmd {
 	if p := m.popupOverlay(); p != nil {
 		p.popup.Tick(now)
 	}
-	if !m.toast.until.IsZero() && now.After(m.toast.until) {
-		m.toast = toast{}
-	}
+	m.expireToast(now)
 	m.status.SetDueTasks(m.tasks.Due(now))
 	return clockTick()
 }
@@ -272,14 +296,6 @@ func (m *Model) onMeterTick() tea.Cmd {
 		return nil
 	}
 	return tea.Batch(m.cmds.meters(ids), meterTick())
-}
-
-func (m *Model) showToast(text string) {
-	m.toast = toast{text: text, until: m.common.Now().Add(toastFor)}
-}
-
-func (m *Model) showError(text string) {
-	m.toast = toast{text: text, err: true, until: m.common.Now().Add(toastFor)}
 }
 
 // layout hands the new size to the components that keep one.

@@ -51,8 +51,17 @@ type Backend interface {
 	CompleteTask(ctx context.Context, id int64) error
 	SnoozeTask(ctx context.Context, id int64, until time.Time) error
 
-	// History returns one page of calls and the cursor of the next.
+	// History returns one page of calls and the cursor of the next ("" on
+	// the last page).
 	History(ctx context.Context, filter history.Filter, page history.Page) ([]history.Call, string, error)
+	// SetNotes replaces a past call's notes; SetDisposition gives a call
+	// its wrap-up code ("" clears it). Both write after the notes still
+	// being typed for the call, so neither is overwritten by an older text.
+	SetNotes(ctx context.Context, callID, text string) error
+	SetDisposition(ctx context.Context, callID, code string) error
+	// PlayRecording plays the call's recording on the output device and
+	// returns when it has played, or ctx ended (the operator stopped it).
+	PlayRecording(ctx context.Context, callID string) (time.Duration, error)
 
 	// DialHints normalises what was typed into the dialer and finds
 	// suggestions among contacts and recent calls.
@@ -66,6 +75,32 @@ type Backend interface {
 	// has no media (yet). It must return at once: it runs on every meter
 	// tick.
 	Meter(callID string) (calls.Meter, bool)
+}
+
+// Notifier shows desktop notifications (ui/notify's Desktop). The console
+// calls it from a tea.Cmd; it must give up when ctx ends.
+type Notifier interface {
+	Notify(ctx context.Context, title, body string, urgent bool) error
+}
+
+// Notice is text the program wants the operator to read: start-up
+// problems, the hint on how to add an account, things that happened in
+// the background. Send it (or a pointer to it) on the events channel of
+// Run; it is shown in the footer, one notice after the other.
+type Notice struct {
+	Text string
+	Err  bool // a problem (shown as an error), not just information
+}
+
+// Settings are the configuration's console options.
+type Settings struct {
+	// WrapUp asks for one of Dispositions when an answered call ends.
+	WrapUp       bool
+	Dispositions []string
+	// Bell rings the terminal bell on an incoming call and a due task.
+	Bell bool
+	// Notifier, when set, also shows them on the desktop.
+	Notifier Notifier
 }
 
 // Status is the state shown before the first event arrives.

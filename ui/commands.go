@@ -28,6 +28,8 @@ type (
 		Err    error
 		// RefreshTasks asks for the task list again (a task was made or closed).
 		RefreshTasks bool
+		// RefreshHistory asks for the history page again (a call changed).
+		RefreshHistory bool
 	}
 	statusMsg struct {
 		Status Status
@@ -39,7 +41,15 @@ type (
 	}
 	historyMsg struct {
 		Calls []history.Call
+		Next  string // cursor of the next page; "" on the last
 		Err   error
+	}
+	// playDoneMsg ends a recording's playback (played to the end, stopped
+	// or failed).
+	playDoneMsg struct {
+		CallID string
+		Played time.Duration
+		Err    error
 	}
 	hintsMsg struct {
 		Hints dialer.Hints
@@ -179,12 +189,41 @@ func (c commands) tasks() tea.Cmd {
 	}
 }
 
-func (c commands) history(filter history.Filter) tea.Cmd {
+func (c commands) history(filter history.Filter, page history.Page) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := c.bounded()
 		defer cancel()
-		page, _, err := c.backend.History(ctx, filter, history.Page{Size: history.DefaultPageSize})
-		return historyMsg{Calls: page, Err: err}
+		calls, next, err := c.backend.History(ctx, filter, page)
+		return historyMsg{Calls: calls, Next: next, Err: err}
+	}
+}
+
+// setDisposition gives a call its wrap-up code; the history shows it.
+func (c commands) setDisposition(callID, code string) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := c.bounded()
+		defer cancel()
+		err := c.backend.SetDisposition(ctx, callID, code)
+		return actionDoneMsg{Action: "wrap-up code", CallID: callID, Err: err, Toast: "Wrap-up code: " + code, RefreshHistory: err == nil}
+	}
+}
+
+// setNotes replaces a past call's notes.
+func (c commands) setNotes(callID, text string) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := c.bounded()
+		defer cancel()
+		err := c.backend.SetNotes(ctx, callID, text)
+		return actionDoneMsg{Action: "save notes", CallID: callID, Err: err, Toast: "Notes saved", RefreshHistory: err == nil}
+	}
+}
+
+// play plays a call's recording until it ends or ctx is cancelled (the
+// operator stops it): not bounded by backendTimeout, a call can be long.
+func (c commands) play(ctx context.Context, callID string) tea.Cmd {
+	return func() tea.Msg {
+		played, err := c.backend.PlayRecording(ctx, callID)
+		return playDoneMsg{CallID: callID, Played: played, Err: err}
 	}
 }
 

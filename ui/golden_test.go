@@ -38,10 +38,11 @@ func asciiView(t *testing.T, h *harness) string {
 
 func TestGolden(t *testing.T) {
 	scenes := []struct {
-		name  string
-		setup func(h *harness)
+		name     string
+		setup    func(h *harness)
+		settings ui.Settings
 	}{
-		{"calls_idle", func(h *harness) {}},
+		{"calls_idle", func(h *harness) {}, ui.Settings{}},
 		{"calls_active", func(h *harness) {
 			h.event(phone.CallIncoming, "c1", incoming("+442079460000", "Anna"))
 			h.send(engine.Notice{Kind: engine.NoticeCard, CallID: "c1", Card: knownCard("+442079460000")})
@@ -52,54 +53,71 @@ func TestGolden(t *testing.T) {
 			h.event(phone.CallRinging, "c2")
 			h.clock.Advance(83 * time.Second)
 			h.press("esc", "esc")
-		}},
+		}, ui.Settings{}},
 		{"dialer_suggestions", func(h *harness) {
 			h.backend.Hints.Valid, h.backend.Hints.Normalised = true, "+44 20 7946 0000"
 			h.backend.Hints.Suggestions = []dialerSuggestion{{Label: "Anna Petrova (mobile)", Number: "+442079460000", Source: "contact"},
 				{Label: "Acme front desk", Number: "+442079460001", Source: "recent"}}
 			h.press("d", "0", "2", "0", "7")
 			h.press("down")
-		}},
+		}, ui.Settings{}},
 		{"popup_expanded", func(h *harness) {
 			h.event(phone.CallIncoming, "c1", incoming("+442079460000", "Anna"))
 			h.send(engine.Notice{Kind: engine.NoticeCard, CallID: "c1", Card: knownCard("+442079460000")})
 			h.clock.Advance(4 * time.Second)
-		}},
+		}, ui.Settings{}},
 		{"popup_unknown", func(h *harness) {
 			h.event(phone.CallIncoming, "c1", incoming("+447700900123", ""))
 			h.send(engine.Notice{Kind: engine.NoticeCard, CallID: "c1", Card: unknownCard("+447700900123")})
-		}},
+		}, ui.Settings{}},
 		{"popup_collapsed", func(h *harness) {
 			h.event(phone.CallIncoming, "c1", incoming("+442079460000", "Anna"))
 			h.send(engine.Notice{Kind: engine.NoticeCard, CallID: "c1", Card: knownCard("+442079460000")})
 			h.clock.Advance(21 * time.Second)
 			h.send(clockTick())
-		}},
+		}, ui.Settings{}},
 		{"registration_failed", func(h *harness) {
 			h.event(phone.RegFailed, "", func(ev *phone.Event) { ev.Code, ev.Reason = 403, "Forbidden (bad password?)" })
 			h.event(phone.RegRetrying, "", func(ev *phone.Event) { ev.RetryInMS = 30000 })
-		}},
+		}, ui.Settings{}},
 		{"history", func(h *harness) {
 			h.backend.Calls = sampleHistory()
 			h.press("tab")
-		}},
+		}, ui.Settings{}},
 		{"tasks", func(h *harness) {
 			h.backend.TaskList = []crm.Task{
 				{ID: 1, Kind: crm.TaskCallback, DueAt: start.Add(-15 * time.Minute), Status: crm.TaskOpen, ContactName: "Anna Petrova", DialNumber: "+442079460000", Note: "price for order 1187"},
 				{ID: 2, Kind: crm.TaskFollowUp, DueAt: start.Add(2 * time.Hour), Status: crm.TaskOpen, NumberRaw: "+447700900123", DialNumber: "+447700900123"},
 			}
 			h.press("tab", "tab")
-		}},
+		}, ui.Settings{}},
 		{"help", func(h *harness) {
 			h.event(phone.CallIncoming, "c1", incoming("+442079460000", "Anna"))
 			h.event(phone.CallAnswered, "c1")
 			h.press("esc", "esc", "?")
-		}},
+		}, ui.Settings{}},
+		{"wrap_up", func(h *harness) {
+			h.event(phone.CallIncoming, "c1", incoming("+442079460000", "Anna Petrova"))
+			h.event(phone.CallAnswered, "c1")
+			h.press("esc", "esc")
+			h.clock.Advance(95 * time.Second)
+			h.event(phone.CallEnded, "c1", ended(phone.ResultAnswered, 0))
+			h.press("down")
+		}, ui.Settings{WrapUp: true, Dispositions: []string{"resolved", "callback", "sale", "no-interest", "wrong-number"}}},
+		{"history_disposition", func(h *harness) {
+			h.backend.Calls = sampleHistory()
+			h.backend.Next = "cursor-2"
+			h.press("tab", "w")
+		}, ui.Settings{Dispositions: []string{"resolved", "callback", "sale"}}},
+		{"notice", func(h *harness) {
+			h.send(ui.Notice{Text: "wrote a default configuration to ~/.config/switchboard/config.toml"})
+			h.send(&ui.Notice{Text: "no account: add [[accounts]] to ~/.config/switchboard/config.toml", Err: true})
+		}, ui.Settings{}},
 	}
 	for _, scene := range scenes {
 		for _, size := range goldenSizes {
 			t.Run(fmt.Sprintf("%s/%dx%d", scene.name, size[0], size[1]), func(t *testing.T) {
-				h := newHarness(t, size[0], size[1])
+				h := newHarnessWith(t, size[0], size[1], scene.settings)
 				scene.setup(h)
 				view := asciiView(t, h)
 				checkFrame(t, view, size[0], size[1])

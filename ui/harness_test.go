@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -32,9 +33,16 @@ type harness struct {
 	clock   *common.FixedClock
 	common  *common.Common
 	model   tea.Model
+	raw     []string // what went to the terminal unprocessed (the bell)
 }
 
 func newHarness(t *testing.T, width, height int) *harness {
+	t.Helper()
+	return newHarnessWith(t, width, height, ui.Settings{})
+}
+
+// newHarnessWith starts a console with the configuration's settings.
+func newHarnessWith(t *testing.T, width, height int, settings ui.Settings) *harness {
 	t.Helper()
 	clock := &common.FixedClock{At: start}
 	c := common.New()
@@ -44,7 +52,7 @@ func newHarness(t *testing.T, width, height int) *harness {
 		Accounts: []statusline.Account{{Name: "work", State: statusline.RegOK}},
 		Devices:  statusline.Devices{Input: "Headset Mic", Output: "Headset"},
 	}
-	h := &harness{t: t, backend: b, clock: clock, common: c, model: ui.New(b, ui.Options{Common: c})}
+	h := &harness{t: t, backend: b, clock: clock, common: c, model: ui.New(b, ui.Options{Common: c, Settings: settings})}
 	h.send(tea.WindowSizeMsg{Width: width, Height: height})
 	h.run(h.model.Init())
 	return h
@@ -82,6 +90,8 @@ func (h *harness) run(cmd tea.Cmd) {
 			h.run(c)
 		}
 	case tea.QuitMsg:
+	case tea.RawMsg:
+		h.raw = append(h.raw, fmt.Sprint(msg.Msg))
 	default:
 		h.send(msg)
 	}

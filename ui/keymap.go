@@ -26,10 +26,15 @@ func (m *Model) keyContext() keyContext {
 		switch top.kind {
 		case overlayNotes:
 			back.SetHelp("esc", "close notes (saved)")
+			if top.past {
+				back.SetHelp("esc", "save and close")
+			}
 			return keyContext{km: onlyKeys(k, back, k.ForceQuit), help: keys.Context{Short: []key.Binding{back}, Groups: [][]key.Binding{{back, k.ForceQuit}}}, title: "notes"}
 		case overlayPrompt:
 			enter := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "transfer"))
 			return keyContext{km: onlyKeys(k, back, k.ForceQuit), help: keys.Context{Short: []key.Binding{enter, back}, Groups: [][]key.Binding{{enter, back}}}, title: "transfer"}
+		case overlayWrapUp:
+			return m.wrapUpContext(top)
 		case overlayKeypad:
 			digits := key.NewBinding(key.WithKeys("0"), key.WithHelp("0-9 * #", "send tone"))
 			return keyContext{km: onlyKeys(k, back, k.ForceQuit), help: keys.Context{Short: []key.Binding{digits, back}, Groups: [][]key.Binding{{digits, back}}}, title: "keypad"}
@@ -68,12 +73,7 @@ func (m *Model) keyContext() keyContext {
 	case ScreenCalls:
 		ctx = m.callsContext(k, popupGroup, global)
 	case ScreenHistory:
-		sel := m.history.Selected() != nil
-		k.CallBack = keys.Only(k.CallBack, sel)
-		k.Up, k.Down = keys.Only(k.Up, sel), keys.Only(k.Down, sel)
-		screen := []key.Binding{k.CallBack, k.MissedOnly, k.Refresh, k.Up, k.Down}
-		ctx = keyContext{km: k, title: "history", help: keys.Context{Short: append(short(popupGroup), k.CallBack, k.MissedOnly, k.Help),
-			Groups: [][]key.Binding{popupGroup, screen, global}}}
+		ctx = m.historyContext(k, popupGroup, global)
 	case ScreenTasks:
 		sel := m.tasks.Selected() != nil
 		k.CallFromTask, k.TaskDone, k.TaskSnooze = keys.Only(k.CallFromTask, sel), keys.Only(k.TaskDone, sel), keys.Only(k.TaskSnooze, sel)

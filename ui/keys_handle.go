@@ -59,7 +59,7 @@ func (m Model) switchScreen(to Screen) (tea.Model, tea.Cmd) {
 	m.dialer.Blur()
 	switch to {
 	case ScreenHistory:
-		return m, m.cmds.history(m.history.Filter())
+		return m, m.loadHistory()
 	case ScreenTasks:
 		return m, m.cmds.tasks()
 	}
@@ -199,29 +199,6 @@ func (m Model) updateDialer(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if changed && strings.TrimSpace(m.dialer.Value()) != "" {
 		return m, tea.Batch(cmd, m.cmds.hints(m.dialer.Value()))
 	}
-	return m, cmd
-}
-
-func (m Model) handleHistoryKey(msg tea.KeyPressMsg, k keys.KeyMap) (tea.Model, tea.Cmd) {
-	switch {
-	case key.Matches(msg, k.CallBack):
-		call := m.history.Selected()
-		target := call.RemoteNumber
-		if target == "" {
-			target = call.RemoteURI
-		}
-		return m, m.cmds.dial(call.Account, target)
-	case key.Matches(msg, k.MissedOnly):
-		m.history.ToggleMissedOnly()
-		return m, m.cmds.history(m.history.Filter())
-	case key.Matches(msg, k.Refresh):
-		return m, m.cmds.history(m.history.Filter())
-	case key.Matches(msg, k.Back):
-		m.history.SetNumber("")
-		return m, m.cmds.history(m.history.Filter())
-	}
-	var cmd tea.Cmd
-	m.history, cmd = m.history.Update(msg)
 	return m, cmd
 }
 

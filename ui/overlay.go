@@ -5,6 +5,7 @@ import (
 
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textarea"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -23,6 +24,7 @@ const (
 	overlayPrompt                     // one-line form (transfer target)
 	overlayKeypad                     // DTMF digits go to the call
 	overlayContact                    // a contact card, read only
+	overlayWrapUp                     // disposition picker (at hang-up, or for a past call)
 )
 
 // overlay is one entry of the stack. One struct rather than an interface:
@@ -35,6 +37,13 @@ type overlay struct {
 	prompt  textinput.Model
 	digits  string // keypad: sent so far
 	contact crm.Contact
+	// Wrap-up: the choice under the cursor and whose call it is.
+	choice int
+	title  string
+	// past: notes or a code for a call in the history (saved on closing,
+	// not through the note saver); original is the text it had.
+	past     bool
+	original string
 }
 
 // modal overlays take every key; the popup takes only its own and lets
@@ -90,14 +99,25 @@ func (m *Model) popupCall() (*overlay, *calls.Call) {
 }
 
 func (m *Model) openNotes(callID string) tea.Cmd {
+	return m.pushNotes(overlay{kind: overlayNotes, callID: callID}, "notes on this call, saved as you type", m.notes[callID])
+}
+
+// openPastNotes edits the notes of a call in the history; they are saved
+// when the overlay closes.
+func (m *Model) openPastNotes(callID, text string) tea.Cmd {
+	return m.pushNotes(overlay{kind: overlayNotes, callID: callID, past: true, original: text}, "notes on this call", text)
+}
+
+func (m *Model) pushNotes(o overlay, placeholder, text string) tea.Cmd {
 	area := textarea.New()
-	area.Placeholder = "notes on this call, saved as you type"
+	area.Placeholder = placeholder
 	area.ShowLineNumbers = false
-	area.SetValue(m.notes[callID])
+	area.SetValue(text)
 	area.SetWidth(min(60, max(20, m.common.Width-6)))
 	area.SetHeight(5)
 	cmd := area.Focus()
-	m.push(overlay{kind: overlayNotes, callID: callID, notes: area})
+	o.notes = area
+	m.push(o)
 	return cmd
 }
 
@@ -117,14 +137,18 @@ func (m Model) updateOverlay(o *overlay, msg tea.Msg) (tea.Model, tea.Cmd) {
 	k, isKey := msg.(tea.KeyPressMsg)
 	switch o.kind {
 	case overlayNotes:
-		if isKey && k.String() == keysMap.Back.Keys()[0] {
+		if isKey && key.Matches(k, keysMap.Back) {
+			callID, text, past, original := o.callID, o.notes.Value(), o.past, o.original
 			m.pop()
+			if past && text != original {
+				return m, m.cmds.setNotes(callID, text)
+			}
 			return m, nil
 		}
 		before := o.notes.Value()
 		var cmd tea.Cmd
 		o.notes, cmd = o.notes.Update(msg)
-		if text := o.notes.Value(); text != before {
+		if text := o.notes.Value(); text != before && !o.past {
 			m.notes[o.callID] = text
 			return m, tea.Batch(cmd, m.cmds.typeNotes(o.callID, text))
 		}
@@ -161,6 +185,11 @@ func (m Model) updateOverlay(o *overlay, msg tea.Msg) (tea.Model, tea.Cmd) {
 			o.digits += digit
 			callID := o.callID
 			return m, m.cmds.act("DTMF", callID, func(ctx ctxT) error { return m.cmds.backend.SendDTMF(ctx, callID, digit) })
+		}
+		return m, nil
+	case overlayWrapUp:
+		if isKey {
+			return m.updateWrapUp(o, k)
 		}
 		return m, nil
 	case overlayHelp, overlayContact:

@@ -28,6 +28,8 @@ type RunOptions struct {
 	Output io.Writer
 	// Common overrides the shared context (a fixed clock in tests).
 	Common *common.Common
+	// Settings are the configuration's console options.
+	Settings Settings
 	// ProgramOptions are added last.
 	ProgramOptions []tea.ProgramOption
 }
@@ -71,7 +73,7 @@ func Run(ctx context.Context, backend Backend, events <-chan any, opts RunOption
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	model := panicLogger{Model: New(backend, Options{Common: c, Context: ctx})}
+	model := panicLogger{Model: New(backend, Options{Common: c, Context: ctx, Settings: opts.Settings})}
 	programOpts := []tea.ProgramOption{tea.WithContext(ctx)}
 	if opts.Input != nil {
 		programOpts = append(programOpts, tea.WithInput(opts.Input))

@@ -70,13 +70,8 @@ func (m Model) tabs(width int) string {
 }
 
 func (m Model) footer(ctx keyContext, width int) string {
-	st := m.common.Styles
 	if m.toast.text != "" {
-		style := st.OK
-		if m.toast.err {
-			style = st.Error
-		}
-		return ansi.Truncate(style.Render(m.toast.text), width, "…")
+		return m.toastLine(width)
 	}
 	return m.help.Short(ctx.help, width)
 }

@@ -53,6 +53,9 @@ func (m Model) overlayView(o overlay, ctx keyContext, width, height int) string 
 		return m.help.Overlay(under.help, under.title, min(width-2, 100))
 	case overlayNotes:
 		title := st.Title.Render("Notes") + st.Subtle.Render(" · saved as you type · esc closes")
+		if o.past {
+			title = st.Title.Render("Notes") + st.Subtle.Render(" · esc saves and closes")
+		}
 		return st.Overlay.Render(title + "\n" + o.notes.View())
 	case overlayPrompt:
 		return st.Overlay.Render(st.Title.Render("Transfer") + "\n" + o.prompt.View() + "\n" + st.Subtle.Render("enter transfers · esc cancels"))
@@ -62,6 +65,8 @@ func (m Model) overlayView(o overlay, ctx keyContext, width, height int) string 
 			sent = "—"
 		}
 		return st.Overlay.Render(st.Title.Render("DTMF keypad") + "\n" + "sent: " + sent + "\n" + st.Subtle.Render("0-9 * # send · esc closes"))
+	case overlayWrapUp:
+		return m.wrapUpView(o, width)
 	case overlayContact:
 		return st.Overlay.Width(min(width-2, 60)).Render(contactView(o.contact, st.Title.Render, st.Subtle.Render))
 	}

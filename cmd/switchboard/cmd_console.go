@@ -21,6 +21,7 @@ import (
 	"github.com/switchboard/switchboard/phone"
 	"github.com/switchboard/switchboard/ui"
 	"github.com/switchboard/switchboard/ui/common"
+	"github.com/switchboard/switchboard/ui/notify"
 	"github.com/switchboard/switchboard/ui/statusline"
 )
 
@@ -78,9 +79,22 @@ func (a *app) console(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The console answers the control socket too (ctl, events, open); a
+	// second instance stops here.
+	claim, err := a.claimControl(ctx, cfg)
+	if err != nil {
+		return err
+	}
 	outbox := engine.NewOutbox()
 	s, err := a.startSession(ctx, cfg, sessionOptions{register: true, autoAnswer: true, notify: outbox.Push})
 	if err != nil {
+		claim.release()
+		outbox.Close()
+		return err
+	}
+	stopControl, err := a.startControl(claim, s)
+	if err != nil {
+		s.close()
 		outbox.Close()
 		return err
 	}
@@ -89,8 +103,9 @@ func (a *app) console(ctx context.Context) error {
 	commands := s.engine.Commands(s.phone, func(c engine.CallInfo) phone.Media {
 		return s.callMedia(callInfo{direction: string(c.Direction), number: c.Number, id: c.ID})
 	})
-	backend := newConsoleBackend(s.phone, commands, s.crm, s.calls, notes, consoleAccounts(cfg),
-		consoleDevices(s.sound.Kind(), cfg.Audio, s.sound.Notice()))
+	backend := newConsoleBackend(consoleDeps{phone: s.phone, commands: commands, crm: s.crm, calls: s.calls, notes: notes,
+		player: s.sound, dispositions: cfg.History.Dispositions},
+		consoleAccounts(cfg), consoleDevices(s.sound.Kind(), cfg.Audio, s.sound.Notice()))
 
 	// Subscribed before the phone starts, so that the first registration
 	// is not missed.
@@ -102,6 +117,16 @@ func (a *app) console(ctx context.Context) error {
 	forwarders.Go(func() {
 		outbox.Drain(func(n engine.Notice) { sendEvent(forwardCtx, events, n) })
 	})
+	// What start-up printed (a default configuration written, warnings, a
+	// crash's interrupted calls, the sound card) and what the background
+	// prints later (recordings purged) is shown in the console.
+	// From a goroutine: the console, which empties events, is not running yet.
+	forwarders.Go(func() {
+		for _, n := range consoleStartNotices(cfg) {
+			sendEvent(forwardCtx, events, n)
+		}
+		held.showIn(func(n ui.Notice) { sendEvent(forwardCtx, events, n) })
+	})
 	stop := func() {
 		stopForwarding()
 		sub.Close() // a closed subscription never blocks the phone's publishing
@@ -111,6 +136,7 @@ func (a *app) console(ctx context.Context) error {
 			s.log.Error("notes not saved on exit", "error", err)
 		}
 		s.close()
+		stopControl() // after the session: control clients get the last call.ended
 		outbox.Close() // after the engine stopped: no notice follows
 		forwarders.Wait()
 	}
@@ -121,7 +147,8 @@ func (a *app) console(ctx context.Context) error {
 
 	c := common.New()
 	c.Location = crmLocation(s.crm)
-	runErr := ui.Run(ctx, backend, events, ui.RunOptions{LogFile: cfg.LogFile, LogLevel: configLogLevel(cfg), Common: c})
+	runErr := ui.Run(ctx, backend, events, ui.RunOptions{LogFile: cfg.LogFile, LogLevel: configLogLevel(cfg), Common: c,
+		Settings: consoleSettings(cfg, notify.Find)})
 	stop()
 	return runErr
 }
@@ -162,20 +189,50 @@ func sendEvent(ctx context.Context, events chan<- any, ev any) bool {
 	}
 }
 
-// consoleAccounts are the accounts as the console starts with them. With
-// only the built-in account (no [[accounts]] in the file) its name carries
-// the hint on how to add a real one, where the operator looks first.
+// consoleAccounts are the accounts as the console starts with them.
 func consoleAccounts(cfg *config.Config) []consoleAccount {
-	builtIn := reflect.DeepEqual(cfg.Accounts, config.Default().Accounts)
 	out := make([]consoleAccount, 0, len(cfg.Accounts))
 	for _, acct := range cfg.Accounts {
-		a := consoleAccount{name: acct.Name, registers: acct.Register && acct.Registrar != "", dnd: acct.DND}
-		if builtIn {
-			a.hint = "built-in, direct calls only: add your SIP account as [[accounts]] in " + homeRelative(cfg.Path)
-		}
-		out = append(out, a)
+		out = append(out, consoleAccount{name: acct.Name, registers: acct.Register && acct.Registrar != "", dnd: acct.DND})
 	}
 	return out
+}
+
+// consoleStartNotices is what the console tells at start beyond what was
+// printed: with only the built-in account (no [[accounts]] in the file),
+// how to add a real one.
+func consoleStartNotices(cfg *config.Config) []ui.Notice {
+	if !reflect.DeepEqual(cfg.Accounts, config.Default().Accounts) {
+		return nil
+	}
+	where := "the configuration file"
+	if cfg.Path != "" {
+		where = homeRelative(cfg.Path)
+	}
+	return []ui.Notice{{Text: "no account: add [[accounts]] to " + where + " (until then the built-in " +
+		cfg.Accounts[0].Name + " takes direct calls only)", Err: true}}
+}
+
+// consoleSettings are the console options of the configuration. find
+// looks for the desktop notifier (notify.Find): none installed is no
+// error, just no desktop notifications.
+func consoleSettings(cfg *config.Config, find func() *notify.Desktop) ui.Settings {
+	s := ui.Settings{WrapUp: cfg.History.WrapUp, Dispositions: cfg.History.Dispositions, Bell: cfg.Console.Bell}
+	if cfg.Console.DesktopNotify {
+		if d := find(); d != nil { // not a typed nil in the interface
+			s.Notifier = d
+		}
+	}
+	return s
+}
+
+// startNotice turns a line printed on stderr into a notice: the program's
+// prefix goes, and warnings and failures are shown as problems.
+func startNotice(line string) ui.Notice {
+	text := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "switchboard:"))
+	problem := strings.HasPrefix(text, "warning:") || strings.Contains(text, " not ") ||
+		strings.Contains(text, "no audio") || strings.Contains(text, "failed")
+	return ui.Notice{Text: text, Err: problem}
 }
 
 // homeRelative shortens a path under the home directory to ~/…, which
@@ -214,19 +271,50 @@ type heldMessages struct {
 	buf   bytes.Buffer
 	log   *slog.Logger
 	lines []string // complete lines not yet logged (before logTo)
+	// show hands a line to the console as a notice (after showIn);
+	// unshown are the lines written before.
+	show    func(ui.Notice)
+	unshown []string
 }
 
 func (h *heldMessages) Write(p []byte) (int, error) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	h.buf.Write(p)
 	for _, line := range strings.SplitAfter(string(p), "\n") {
 		if line = strings.TrimSpace(line); line != "" {
 			h.lines = append(h.lines, line)
+			h.unshown = append(h.unshown, line)
 		}
 	}
 	h.flushToLog()
+	show, lines := h.takeUnshown()
+	h.mu.Unlock()
+	// Outside the lock: showing may wait for the console to take it.
+	for _, line := range lines {
+		show(startNotice(line))
+	}
 	return len(p), nil
+}
+
+// showIn shows every line in the console from now on, those held so far
+// first. They are still printed by release: the screen is gone then.
+func (h *heldMessages) showIn(show func(ui.Notice)) {
+	h.mu.Lock()
+	h.show = show
+	show, lines := h.takeUnshown()
+	h.mu.Unlock()
+	for _, line := range lines {
+		show(startNotice(line))
+	}
+}
+
+func (h *heldMessages) takeUnshown() (func(ui.Notice), []string) {
+	if h.show == nil {
+		return nil, nil
+	}
+	lines := h.unshown
+	h.unshown = nil
+	return h.show, lines
 }
 
 // logTo starts logging the lines, those held so far first.

@@ -34,50 +34,66 @@ const meterFloorDB = -60.0
 // saver. Every method is one short step onto those; the console calls them
 // from its commands, never from Update.
 type consoleBackend struct {
-	phone    *phone.Phone
-	commands *engine.Commands
-	crm      *crm.CRM
-	calls    *history.Repo
-	notes    *engine.NoteSaver
-	devices  statusline.Devices
+	consoleDeps
+	devices statusline.Devices
 
 	mu sync.Mutex
 	// accounts follows the registration state through the phone's events
 	// (observe), so that Status, asked after the phone started, is not
 	// older than the events the console has already shown.
 	accounts statusline.Model
-	// shownAs maps a name shown in the status line to the account it
-	// stands for: the built-in account is shown with the hint on how to
-	// add a real one, and the console hands that name back to Dial.
-	shownAs map[string]string
 }
 
 var _ ui.Backend = (*consoleBackend)(nil)
 
+// consoleDeps are the parts of a running session the console works on.
+type consoleDeps struct {
+	phone    *phone.Phone
+	commands *engine.Commands
+	crm      *crm.CRM
+	calls    callAnnotator
+	notes    noteFlusher
+	player   recordingPlayer
+	// dispositions are the wrap-up codes of the configuration.
+	dispositions []string
+}
+
+// callAnnotator is what the console needs of the history (a
+// *history.Repo; tests use a fake).
+type callAnnotator interface {
+	List(ctx context.Context, filter history.Filter, page history.Page) ([]history.Call, string, error)
+	Get(ctx context.Context, id string) (history.Call, error)
+	SetNotes(ctx context.Context, id, text string) error
+	SetDisposition(ctx context.Context, id, code string) error
+}
+
+// noteFlusher is the note saver (*engine.NoteSaver).
+type noteFlusher interface {
+	Type(callID, text string) error
+	Flush(ctx context.Context) error
+}
+
+// recordingPlayer plays a WAV on the output device (*sound.Backend).
+type recordingPlayer interface {
+	PlayFile(ctx context.Context, path string) (time.Duration, error)
+}
+
 // consoleAccount is one account as the console starts with it.
 type consoleAccount struct {
 	name      string
-	registers bool   // a registration state will follow as events
-	dnd       bool   // do-not-disturb from the configuration
-	hint      string // shown after the name (the built-in account's "add one" hint)
+	registers bool // a registration state will follow as events
+	dnd       bool // do-not-disturb from the configuration
 }
 
-func newConsoleBackend(ph *phone.Phone, commands *engine.Commands, contacts *crm.CRM, calls *history.Repo,
-	notes *engine.NoteSaver, accounts []consoleAccount, devices statusline.Devices) *consoleBackend {
-	b := &consoleBackend{phone: ph, commands: commands, crm: contacts, calls: calls, notes: notes,
-		devices: devices, accounts: statusline.New(nil), shownAs: map[string]string{}}
+func newConsoleBackend(deps consoleDeps, accounts []consoleAccount, devices statusline.Devices) *consoleBackend {
+	b := &consoleBackend{consoleDeps: deps, devices: devices, accounts: statusline.New(nil)}
 	initial := make([]statusline.Account, 0, len(accounts))
 	for _, a := range accounts {
 		state := statusline.RegOff
 		if a.registers {
 			state = statusline.RegUnknown
 		}
-		shown := a.name
-		if a.hint != "" {
-			shown = a.name + " — " + a.hint
-			b.shownAs[shown] = a.name
-		}
-		initial = append(initial, statusline.Account{Name: shown, State: state, DND: a.dnd})
+		initial = append(initial, statusline.Account{Name: a.name, State: state, DND: a.dnd})
 	}
 	b.accounts.SetAccounts(initial)
 	return b
@@ -94,16 +110,6 @@ func (b *consoleBackend) observe(ev phone.Event) {
 	b.accounts.Apply(ev)
 }
 
-// account is the real account name behind a name the console shows.
-func (b *consoleBackend) account(shown string) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if name, ok := b.shownAs[shown]; ok {
-		return name
-	}
-	return shown
-}
-
 func (b *consoleBackend) Status(context.Context) (ui.Status, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -111,7 +117,7 @@ func (b *consoleBackend) Status(context.Context) (ui.Status, error) {
 }
 
 func (b *consoleBackend) Dial(ctx context.Context, account, target string) (string, error) {
-	call, err := b.commands.Dial(ctx, b.account(account), target)
+	call, err := b.commands.Dial(ctx, account, target)
 	if err != nil {
 		return "", err
 	}
@@ -119,7 +125,7 @@ func (b *consoleBackend) Dial(ctx context.Context, account, target string) (stri
 }
 
 func (b *consoleBackend) Redial(ctx context.Context, account string) (string, error) {
-	call, err := b.commands.Redial(ctx, b.account(account))
+	call, err := b.commands.Redial(ctx, account)
 	if err != nil {
 		return "", err
 	}
@@ -160,12 +166,12 @@ func (b *consoleBackend) Transfer(ctx context.Context, callID, target string) er
 	return b.commands.Transfer(ctx, callID, target)
 }
 
-func (b *consoleBackend) SetDND(ctx context.Context, shown string, on bool) error {
-	if err := b.commands.SetDND(ctx, b.account(shown), on); err != nil {
+func (b *consoleBackend) SetDND(ctx context.Context, account string, on bool) error {
+	if err := b.commands.SetDND(ctx, account, on); err != nil {
 		return err
 	}
 	b.mu.Lock()
-	b.accounts.SetDND(shown, on)
+	b.accounts.SetDND(account, on)
 	b.mu.Unlock()
 	return nil
 }

@@ -58,27 +58,34 @@ func TestLooksLikeNumber(t *testing.T) {
 	}
 }
 
-func TestConsoleAccountsHintOnlyForTheBuiltInAccount(t *testing.T) {
+func TestConsoleAccountsAndTheNoAccountNotice(t *testing.T) {
 	builtIn := config.Default()
 	builtIn.Path = "/etc/switchboard.toml"
 	got := consoleAccounts(builtIn)
-	if len(got) != 1 || got[0].name != "local" || !strings.Contains(got[0].hint, "[[accounts]] in /etc/switchboard.toml") {
-		t.Errorf("built-in configuration: %+v, want the local account with the hint naming the file", got)
+	if len(got) != 1 || got[0].name != "local" {
+		t.Errorf("built-in configuration: %+v, want the local account under its own name", got)
+	}
+	notices := consoleStartNotices(builtIn)
+	if len(notices) != 1 || !notices[0].Err || !strings.Contains(notices[0].Text, "no account: add [[accounts]] to /etc/switchboard.toml") {
+		t.Errorf("built-in configuration: notices %+v, want the hint naming the file", notices)
 	}
 
 	own := config.Default()
 	own.Accounts = []config.Account{{Name: "desk", Register: true, Registrar: "sip.example.com", DND: true}}
 	got = consoleAccounts(own)
-	if len(got) != 1 || got[0].hint != "" || !got[0].registers || !got[0].dnd {
-		t.Errorf("own account: %+v, want it as configured and no hint", got)
+	if len(got) != 1 || got[0].name != "desk" || !got[0].registers || !got[0].dnd {
+		t.Errorf("own account: %+v, want it as configured", got)
+	}
+	if notices := consoleStartNotices(own); len(notices) != 0 {
+		t.Errorf("own account: notices %+v, want none", notices)
 	}
 }
 
-// The console shows the built-in account with the hint, and what it hands
-// back for that name reaches the real account.
-func TestConsoleBackendShownNamesAndRegistrationState(t *testing.T) {
-	b := newConsoleBackend(nil, nil, nil, nil, nil, []consoleAccount{
-		{name: "local", hint: "add one"},
+// The status line shows the real account names, and the name the console
+// hands back is the account's.
+func TestConsoleBackendAccountsAndRegistrationState(t *testing.T) {
+	b := newConsoleBackend(consoleDeps{}, []consoleAccount{
+		{name: "local"},
 		{name: "desk", registers: true},
 	}, statusline.Devices{Problem: "no sound card"})
 	b.observe(phone.Event{Kind: phone.RegOK, Account: "desk"})
@@ -88,18 +95,12 @@ func TestConsoleBackendShownNamesAndRegistrationState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []statusline.Account{{Name: "local — add one", State: statusline.RegOff}, {Name: "desk", State: statusline.RegOK}}
+	want := []statusline.Account{{Name: "local", State: statusline.RegOff}, {Name: "desk", State: statusline.RegOK}}
 	if len(status.Accounts) != len(want) || status.Accounts[0] != want[0] || status.Accounts[1] != want[1] {
 		t.Errorf("accounts %+v, want %+v", status.Accounts, want)
 	}
 	if status.Devices.Problem != "no sound card" {
 		t.Errorf("devices %+v, want the sound notice as the problem", status.Devices)
-	}
-	if got := b.account("local — add one"); got != "local" {
-		t.Errorf("shown name maps to %q, want local", got)
-	}
-	if got := b.account("desk"); got != "desk" {
-		t.Errorf("plain name maps to %q, want desk", got)
 	}
 }
 

@@ -29,6 +29,12 @@ type Model struct {
 	number     string // a number the list is narrowed to ("open history" on the popup)
 	loaded     bool
 	err        error
+	// Paging: cursor is the page shown ("" = the first), next the page
+	// after it ("" = this is the last), back the cursors of the pages
+	// before it, for going back.
+	cursor, next string
+	back         []string
+	playing      string // id of the call whose recording plays
 }
 
 // New returns an empty history screen.
@@ -51,22 +57,80 @@ func (m Model) Filter() hist.Filter {
 	return f
 }
 
-// ToggleMissedOnly switches between all calls and missed calls.
-func (m *Model) ToggleMissedOnly() { m.missedOnly = !m.missedOnly }
+// Page is the page the backend is asked for: the one shown.
+func (m Model) Page() hist.Page {
+	return hist.Page{Size: hist.DefaultPageSize, Cursor: m.cursor}
+}
 
-// SetNumber narrows the list to one number ("" = every number).
-func (m *Model) SetNumber(number string) { m.number = number }
+// ToggleMissedOnly switches between all calls and missed calls, from the
+// first page.
+func (m *Model) ToggleMissedOnly() {
+	m.missedOnly = !m.missedOnly
+	m.firstPage()
+}
 
-// SetCalls shows a page of calls (or the error of asking for it).
-func (m *Model) SetCalls(calls []hist.Call, err error) {
+// SetNumber narrows the list to one number ("" = every number), from the
+// first page.
+func (m *Model) SetNumber(number string) {
+	if number != m.number {
+		m.firstPage()
+	}
+	m.number = number
+}
+
+func (m *Model) firstPage() { m.cursor, m.next, m.back = "", "", nil }
+
+// HasNext and HasPrev tell whether there is a page after or before the
+// one shown.
+func (m Model) HasNext() bool { return m.next != "" }
+func (m Model) HasPrev() bool { return len(m.back) > 0 }
+
+// NextPage moves to the page after this one; false on the last page.
+// Ask the backend for Page() after it.
+func (m *Model) NextPage() bool {
+	if m.next == "" {
+		return false
+	}
+	m.back = append(m.back, m.cursor)
+	m.cursor, m.next = m.next, ""
+	return true
+}
+
+// PrevPage moves to the page before this one; false on the first.
+func (m *Model) PrevPage() bool {
+	if len(m.back) == 0 {
+		return false
+	}
+	m.cursor = m.back[len(m.back)-1]
+	m.back = m.back[:len(m.back)-1]
+	return true
+}
+
+// SetCalls shows the first page of calls (or the error of asking for it).
+func (m *Model) SetCalls(calls []hist.Call, err error) { m.SetPage(calls, "", err) }
+
+// SetPage shows a page of calls with the cursor of the next one ("" on the
+// last page), or the error of asking for it.
+func (m *Model) SetPage(calls []hist.Call, next string, err error) {
 	m.loaded, m.err = true, err
 	if err != nil {
 		return
 	}
-	m.calls = calls
+	keep := m.table.Cursor()
+	same := len(calls) == len(m.calls) && len(calls) > 0 && calls[0].ID == m.calls[0].ID
+	m.calls, m.next = calls, next
 	m.table.SetRows(m.rows())
+	if same && keep < len(calls) {
+		// The same page again (after a note or a code was given): the
+		// cursor stays on the row the operator was working on.
+		m.table.SetCursor(keep)
+		return
+	}
 	m.table.SetCursor(0)
 }
+
+// SetPlaying marks the call whose recording plays ("" = none).
+func (m *Model) SetPlaying(callID string) { m.playing = callID }
 
 // Selected is the call under the cursor, or nil.
 func (m Model) Selected() *hist.Call {
@@ -150,7 +214,14 @@ func (m Model) rows() []table.Row {
 		}
 		row := table.Row{mark, c.StartedAt.In(loc).Format("02 Jan 15:04"), dir, number, c.DisplayName, result, talk(c.TalkTime())}
 		if withNotes {
-			row = append(row, strings.ReplaceAll(c.Notes, "\n", " "))
+			notes := strings.ReplaceAll(c.Notes, "\n", " ")
+			if c.Disposition != "" {
+				notes = strings.TrimSpace("[" + c.Disposition + "] " + notes)
+			}
+			if c.Recording != "" {
+				notes = "♪ " + notes
+			}
+			row = append(row, notes)
 		}
 		rows = append(rows, row)
 	}
@@ -175,7 +246,14 @@ func (m Model) View() string {
 	if m.number != "" {
 		title += " with " + m.number
 	}
-	head := st.Title.Render(title) + st.Subtle.Render(fmt.Sprintf("  %d shown · %s not called back", len(m.calls), NotCalledBackMark))
+	info := fmt.Sprintf("  page %d · %d shown · %s not called back", len(m.back)+1, len(m.calls), NotCalledBackMark)
+	if m.next != "" {
+		info += " · ] more"
+	}
+	head := st.Title.Render(title) + st.Subtle.Render(info)
+	if m.playing != "" {
+		head += st.Accent.Render("  ▶ playing")
+	}
 	switch {
 	case m.err != nil:
 		return head + "\n" + st.Error.Render("Could not load the history: "+m.err.Error())

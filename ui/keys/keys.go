@@ -43,13 +43,22 @@ type KeyMap struct {
 	OpenContact key.Binding
 	OpenHistory key.Binding
 
+	// Wrap-up and disposition picker.
+	Choose       key.Binding
+	ChooseNumber key.Binding
+
 	// History and tasks screens.
-	CallBack     key.Binding
-	MissedOnly   key.Binding
-	Refresh      key.Binding
-	TaskDone     key.Binding
-	TaskSnooze   key.Binding
-	CallFromTask key.Binding
+	CallBack      key.Binding
+	PlayRecording key.Binding
+	EditNote      key.Binding
+	Dispose       key.Binding
+	NextPage      key.Binding
+	PrevPage      key.Binding
+	MissedOnly    key.Binding
+	Refresh       key.Binding
+	TaskDone      key.Binding
+	TaskSnooze    key.Binding
+	CallFromTask  key.Binding
 }
 
 // New returns the console's keymap with every binding enabled; the root
@@ -91,12 +100,20 @@ func New() KeyMap {
 		OpenContact: b("o", "open contact", "o"),
 		OpenHistory: b("H", "their history", "H"),
 
-		CallBack:     b("enter", "call back", "enter"),
-		MissedOnly:   b("f", "missed only", "f"),
-		Refresh:      b("ctrl+r", "refresh", "ctrl+r"),
-		TaskDone:     b("x", "done", "x"),
-		TaskSnooze:   b("s", "snooze 10 min", "s"),
-		CallFromTask: b("enter", "call", "enter"),
+		Choose:       b("enter", "choose", "enter"),
+		ChooseNumber: b("1-9", "choose by number", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
+
+		CallBack:      b("enter", "call back", "enter"),
+		PlayRecording: b("P", "play/stop recording", "P"),
+		EditNote:      b("n", "edit note", "n"),
+		Dispose:       b("w", "wrap-up code", "w"),
+		NextPage:      b("]", "next page", "]"),
+		PrevPage:      b("[", "previous page", "["),
+		MissedOnly:    b("f", "missed only", "f"),
+		Refresh:       b("ctrl+r", "refresh", "ctrl+r"),
+		TaskDone:      b("x", "done", "x"),
+		TaskSnooze:    b("s", "snooze 10 min", "s"),
+		CallFromTask:  b("enter", "call", "enter"),
 	}
 }
 

@@ -40,6 +40,12 @@ type Backend struct {
 	Err error
 	// NextCallID is returned by Dial and Redial.
 	NextCallID string
+	// Next is the cursor History returns with each page ("" = last page).
+	Next string
+	// Played is what PlayRecording reports; when Playing is set,
+	// PlayRecording blocks until it is closed or ctx ends.
+	Played  time.Duration
+	Playing chan struct{}
 }
 
 var _ ui.Backend = (*Backend)(nil)

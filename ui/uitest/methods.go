@@ -104,10 +104,35 @@ func (b *Backend) SnoozeTask(_ context.Context, id int64, until time.Time) error
 }
 
 func (b *Backend) History(_ context.Context, filter history.Filter, page history.Page) ([]history.Call, string, error) {
-	b.record("History", filter)
+	b.record("History", filter, page.Cursor)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return append([]history.Call(nil), b.Calls...), "", nil
+	return append([]history.Call(nil), b.Calls...), b.Next, nil
+}
+
+func (b *Backend) SetNotes(_ context.Context, callID, text string) error {
+	b.record("SetNotes", callID, text)
+	return b.err()
+}
+
+func (b *Backend) SetDisposition(_ context.Context, callID, code string) error {
+	b.record("SetDisposition", callID, code)
+	return b.err()
+}
+
+func (b *Backend) PlayRecording(ctx context.Context, callID string) (time.Duration, error) {
+	b.record("PlayRecording", callID)
+	b.mu.Lock()
+	playing, played := b.Playing, b.Played
+	b.mu.Unlock()
+	if playing != nil {
+		select {
+		case <-playing:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+	return played, b.err()
 }
 
 func (b *Backend) DialHints(_ context.Context, query string) (dialer.Hints, error) {
