@@ -26,6 +26,9 @@ type Config struct {
 	Screening Screening `toml:"screening"`
 	CRM       CRM       `toml:"crm"`
 	Control   Control   `toml:"control"`
+	Lookup    Lookup    `toml:"lookup"`
+	Webhooks  []Webhook `toml:"webhooks"`
+	Hooks     []Hook    `toml:"hooks"`
 	Accounts  []Account `toml:"accounts"`
 }
 
@@ -34,7 +37,24 @@ type Calls struct {
 	RingTimeout Duration `toml:"ring_timeout"` // default 30s
 	MaxDuration Duration `toml:"max_duration"` // 0 = unlimited
 	MaxCalls    int      `toml:"max_calls"`    // default 4
+	// HoldMusic is what the far end hears while we hold it: "tone" (a
+	// generated chime, default), "silence", or the path of a WAV file played
+	// in a loop.
+	HoldMusic string `toml:"hold_music"`
 }
+
+// The values of calls.hold_music other than a WAV file's path.
+const (
+	HoldMusicTone    = "tone"
+	HoldMusicSilence = "silence"
+)
+
+// The values of an account's dtmf key.
+const (
+	DTMFAuto    = "auto"
+	DTMFRFC4733 = "rfc4733"
+	DTMFInfo    = "info"
+)
 
 // Audio selects the audio backend and the codecs offered in SDP.
 type Audio struct {
@@ -123,12 +143,16 @@ type Account struct {
 	ForwardTo string `toml:"forward_to"`
 	// AcceptTransfer lets the far end transfer us (an incoming REFER);
 	// off, a REFER is refused with 603.
-	AcceptTransfer bool     `toml:"accept_transfer"`
-	DisplayName    string   `toml:"display_name"`
-	Expires        Duration `toml:"expires"`        // registration expiry asked for, default 300s, min 10s
-	RetryInterval  Duration `toml:"retry_interval"` // back-off base after a failed registration, default 5s
-	Keepalive      Duration `toml:"keepalive"`      // OPTIONS to the registrar between refreshes, default 30s; "0s" = off
-	TLS            TLS      `toml:"tls"`
+	AcceptTransfer bool `toml:"accept_transfer"`
+	// DTMF is how digits are sent: "rfc4733" (telephone events in the RTP
+	// stream), "info" (SIP INFO application/dtmf-relay) or "auto" (default:
+	// RFC 4733 when the answer's SDP has telephone-event, else SIP INFO).
+	DTMF          string   `toml:"dtmf"`
+	DisplayName   string   `toml:"display_name"`
+	Expires       Duration `toml:"expires"`        // registration expiry asked for, default 300s, min 10s
+	RetryInterval Duration `toml:"retry_interval"` // back-off base after a failed registration, default 5s
+	Keepalive     Duration `toml:"keepalive"`      // OPTIONS to the registrar between refreshes, default 30s; "0s" = off
+	TLS           TLS      `toml:"tls"`
 }
 
 // TLS holds options that only apply to accounts with transport "tls".

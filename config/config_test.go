@@ -65,7 +65,7 @@ func TestLoadGoodFullFile(t *testing.T) {
 	if cfg.Database != ":memory:" {
 		t.Errorf("database = %q, want :memory: kept as is", cfg.Database)
 	}
-	wantCalls := Calls{RingTimeout: Duration{20 * time.Second}, MaxDuration: Duration{90 * time.Minute}, MaxCalls: 2}
+	wantCalls := Calls{RingTimeout: Duration{20 * time.Second}, MaxDuration: Duration{90 * time.Minute}, MaxCalls: 2, HoldMusic: HoldMusicTone}
 	if cfg.Calls != wantCalls {
 		t.Errorf("calls = %+v, want %+v", cfg.Calls, wantCalls)
 	}
@@ -84,7 +84,7 @@ func TestLoadGoodFullFile(t *testing.T) {
 		Domain: "sip.example.com", Registrar: "sip.example.com:5061", Transport: "tls",
 		Listen: "127.0.0.1:5061", Register: true, DisplayName: "Alice",
 		Expires: Duration{10 * time.Minute}, RetryInterval: Duration{10 * time.Second}, Keepalive: Duration{defaultKeepalive},
-		TLS: TLS{ServerName: "sip.example.com", InsecureSkipVerify: true},
+		TLS: TLS{ServerName: "sip.example.com", InsecureSkipVerify: true}, DTMF: DTMFAuto,
 	}
 	if !reflect.DeepEqual(work, wantWork) {
 		t.Errorf("work account =\n%+v\nwant\n%+v", work, wantWork)
@@ -94,6 +94,7 @@ func TestLoadGoodFullFile(t *testing.T) {
 		Name: "lab", User: "bob", Password: "lab-secret", Domain: "::1", Transport: "tcp",
 		Listen: "[::1]:5070", AutoAnswer: true,
 		Expires: Duration{defaultExpires}, RetryInterval: Duration{defaultRetryInterval}, Keepalive: Duration{defaultKeepalive},
+		DTMF: DTMFAuto,
 	}
 	if !reflect.DeepEqual(lab, wantLab) {
 		t.Errorf("lab account =\n%+v\nwant\n%+v", lab, wantLab)
@@ -154,6 +155,24 @@ func TestLoadGoodSmallFiles(t *testing.T) {
 				if a.AutoAnswerDelay.Duration != 2*time.Second || !a.Intercom || !a.DND || a.DNDVoicemail != "sip:vm@pbx.local" ||
 					a.ForwardTo != "8 (495) 123-45-67" || !a.AcceptTransfer {
 					t.Errorf("account = %+v", a)
+				}
+			},
+		},
+		{
+			name: "DTMF methods per account and silence on hold",
+			content: "[calls]\nhold_music = \"silence\"\n[[accounts]]\nname = \"a\"\nuser = \"u\"\ndtmf = \"info\"\n" +
+				"[[accounts]]\nname = \"b\"\nuser = \"v\"\nlisten = \"127.0.0.1:5070\"\ndtmf = \"rfc4733\"\n" +
+				"[[accounts]]\nname = \"c\"\nuser = \"w\"\nlisten = \"127.0.0.1:5072\"\n",
+			check: func(t *testing.T, cfg *Config) {
+				var got []string
+				for _, a := range cfg.Accounts {
+					got = append(got, a.DTMF)
+				}
+				if want := []string{DTMFInfo, DTMFRFC4733, DTMFAuto}; !reflect.DeepEqual(got, want) {
+					t.Errorf("dtmf of the accounts = %q, want %q", got, want)
+				}
+				if cfg.Calls.HoldMusic != HoldMusicSilence {
+					t.Errorf("hold_music = %q, want silence", cfg.Calls.HoldMusic)
 				}
 			},
 		},
@@ -285,6 +304,12 @@ func TestLoadReportsProblemsWithLineAndField(t *testing.T) {
 		{"control bad token_env", "[control]\ntoken_env = \"MY-TOKEN\"\n", 2, "control.token_env", "not a valid environment variable name"},
 		{"control socket too long", "[control]\nsocket = \"/" + strings.Repeat("s", 120) + "\"\n", 2, "control.socket", "longer than a Unix socket path"},
 		{"control unknown key", "[control]\ntoken = \"x\"\n", 2, "control.token", "unknown key"},
+		{"unknown dtmf method", account + "dtmf = \"inband\"\n", 4, "accounts[0].dtmf", `unknown DTMF method "inband"`},
+		{"dtmf in upper case", account + "dtmf = \"INFO\"\n", 4, "accounts[0].dtmf", "use auto, rfc4733 or info"},
+		{"dtmf as bool", account + "dtmf = true\n", 4, "accounts[0].dtmf", "must be a string"},
+		{"hold music neither kind nor wav", "[calls]\nhold_music = \"jazz\"\n", 2, "calls.hold_music", `"jazz" is neither`},
+		{"hold music mp3", "[calls]\nhold_music = \"moh.mp3\"\n", 2, "calls.hold_music", "path of a .wav file"},
+		{"hold music file missing", "[calls]\n\nhold_music = \"/nonexistent/moh.wav\"\n", 3, "calls.hold_music", "cannot read the music on hold"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -303,6 +328,34 @@ func TestLoadReportsProblemsWithLineAndField(t *testing.T) {
 				t.Errorf("Error() = %q does not start with first problem %q", err.Error(), p.String())
 			}
 		})
+	}
+}
+
+// A WAV file for hold_music is found relative to the config file, and a
+// directory of that name is refused.
+func TestHoldMusicFile(t *testing.T) {
+	isolateEnv(t)
+	path := writeConfig(t, "[calls]\nhold_music = \"moh.WAV\"\n")
+	music := filepath.Join(filepath.Dir(path), "moh.WAV")
+	if err := os.Mkdir(music, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(path)
+	if problems := problemsOf(t, err); problems[0].Field != "calls.hold_music" || !strings.Contains(problems[0].Message, "is a directory") {
+		t.Errorf("problem with a directory as hold music = %v", problems[0])
+	}
+	if err := os.Remove(music); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(music, []byte("RIFF"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(path)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if cfg.Calls.HoldMusic != music {
+		t.Errorf("hold_music = %q, want %q", cfg.Calls.HoldMusic, music)
 	}
 }
 

@@ -41,6 +41,9 @@ ring_timeout = "30s"
 max_duration = "0s"
 # How many calls may be up at the same time (at least 1).
 max_calls = 4
+# What the other side hears while you hold the call: "tone" (a soft chime
+# every four seconds), "silence", or the path of a WAV file, played in a loop.
+hold_music = "tone"
 
 [audio]
 # Where call audio goes: "portaudio" (the sound card; with no sound card at
@@ -226,6 +229,47 @@ tcp_listen = ""
 # itself); required with tcp_listen.
 token_env = ""
 
+[lookup]
+# Optional caller look-up (like a PBX asking the CRM when a call starts): an
+# incoming call is POSTed to this URL before it rings, as {"number",
+# "display_name", "line", "account", "remote_uri"}. An answer of
+# {"caller_name": "..."} names the caller on the card; {"action": "reject"}
+# refuses the call (603; "busy" gives 486). "" = off. See docs/webhooks.md.
+url = ""
+# Name of the environment variable holding the secret that signs the
+# look-up (X-Switchboard-Signature); "" = unsigned.
+secret_env = ""
+# Hard deadline of the look-up (at most "3s"): the caller waits for it, and
+# after it the call rings as if nothing had been asked.
+timeout = "300ms"
+
+# Webhooks: the events a URL wants are POSTed to it as JSON, signed, through
+# a queue in the database that survives restarts (at least once; the
+# X-Switchboard-Delivery header is the same on every retry). See
+# docs/webhooks.md. Remove the leading "# " to use one.
+# [[webhooks]]
+# Where to POST (http:// or https://).
+# url = "https://crm.example.com/switchboard"
+# The events it wants: names, "call.*" (a group) or "*".
+# events = ["call.incoming", "call.answered", "call.ended", "call.card"]
+# Name of the environment variable holding the HMAC secret (not the secret
+# itself); "" = unsigned.
+# secret_env = "SWITCHBOARD_WEBHOOK_SECRET"
+# Bound of each request; a slow or dead endpoint is retried later.
+# timeout = "5s"
+
+# Hooks run a program on events: never through a shell; the event's data
+# are in environment variables (SWITCHBOARD_EVENT, SWITCHBOARD_NUMBER,
+# SWITCHBOARD_NAME, ...) and its JSON on stdin. Output goes to the log.
+# [[hooks]]
+# The events that run it, as for webhooks.
+# events = ["call.ended"]
+# The program and its arguments, as a list (no shell: quotes, $ and ; in
+# a caller's name are only data).
+# command = ["/usr/local/bin/on-call-ended", "--quiet"]
+# Killed after this long.
+# timeout = "10s"
+
 # One [[accounts]] section per SIP identity. The first account is used when
 # none is named on the command line.
 [[accounts]]
@@ -271,6 +315,10 @@ forward_to = ""
 # Let the far end transfer this phone to someone else (an incoming REFER).
 # Off, such requests are refused with "603 Decline".
 accept_transfer = false
+# How keypad digits are sent: "rfc4733" (telephone events in the audio
+# stream), "info" (SIP INFO requests, application/dtmf-relay) or "auto": RFC
+# 4733 when the other side offers telephone-event, else SIP INFO.
+dtmf = "auto"
 # Name shown to the people you call. Optional.
 display_name = ""
 # Registration lifetime asked of the registrar (at least "10s").

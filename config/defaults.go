@@ -27,6 +27,8 @@ const (
 	defaultExpires       = 300 * time.Second
 	defaultRetryInterval = 5 * time.Second
 	defaultKeepalive     = 30 * time.Second
+	defaultHoldMusic     = HoldMusicTone
+	defaultDTMF          = DTMFAuto
 )
 
 // defaultCodecs returns a fresh slice so callers may modify their copy.
@@ -88,12 +90,14 @@ func Default() *Config {
 		Calls: Calls{
 			RingTimeout: Duration{defaultRingTimeout},
 			MaxCalls:    defaultMaxCalls,
+			HoldMusic:   defaultHoldMusic,
 		},
 		Audio:     defaultAudio(),
 		Recording: Recording{Dir: defaultRecordingDir(), Pattern: defaultRecordPattern},
 		History:   History{Dispositions: defaultDispositions()},
 		Console:   Console{Bell: true, DesktopNotify: true},
 		CRM:       defaultCRM(),
+		Lookup:    Lookup{Timeout: Duration{defaultLookupTimeout}},
 		Accounts:  []Account{defaultAccount()},
 	}
 }
@@ -108,6 +112,7 @@ func defaultAccount() Account {
 		Expires:       Duration{defaultExpires},
 		RetryInterval: Duration{defaultRetryInterval},
 		Keepalive:     Duration{defaultKeepalive},
+		DTMF:          defaultDTMF,
 	}
 }
 
@@ -128,6 +133,7 @@ func applyDefaults(cfg *Config, keys keyIndex) {
 	if !keys.has("calls.max_calls") {
 		cfg.Calls.MaxCalls = defaultMaxCalls
 	}
+	cfg.Calls.HoldMusic = resolveHoldMusic(baseDir, cfg.Calls.HoldMusic)
 	applyAudioDefaults(&cfg.Audio, keys, baseDir)
 	cfg.Recording.Dir = resolvePath(baseDir, cfg.Recording.Dir, defaultRecordingDir())
 	if cfg.Recording.Pattern == "" {
@@ -149,6 +155,7 @@ func applyDefaults(cfg *Config, keys keyIndex) {
 	}
 	applyCRMDefaults(&cfg.CRM, keys)
 	applyControlDefaults(&cfg.Control, baseDir)
+	applyIntegrationDefaults(cfg, keys, baseDir)
 	// A file without accounts (e.g. one only setting log_level) still gives
 	// a usable phone.
 	if len(cfg.Accounts) == 0 {
@@ -175,6 +182,9 @@ func applyAccountDefaults(account *Account, path string, keys keyIndex, baseDir 
 	}
 	if !keys.has(path + ".keepalive") {
 		account.Keepalive = Duration{defaultKeepalive}
+	}
+	if account.DTMF == "" {
+		account.DTMF = defaultDTMF
 	}
 	if account.TLS.CAFile != "" {
 		account.TLS.CAFile = resolvePath(baseDir, account.TLS.CAFile, "")
@@ -254,4 +264,16 @@ func applyAudioDefaults(a *Audio, keys keyIndex, baseDir string) {
 // defaultDispositions are the wrap-up codes of a new configuration.
 func defaultDispositions() []string {
 	return []string{"resolved", "callback", "sale", "no-interest", "wrong-number"}
+}
+
+// resolveHoldMusic resolves a WAV path like every other path of the file.
+// Anything else is kept as written, so that a problem quotes the user's words.
+func resolveHoldMusic(baseDir, music string) string {
+	switch {
+	case music == "":
+		return defaultHoldMusic
+	case strings.EqualFold(filepath.Ext(music), ".wav"):
+		return resolvePath(baseDir, music, "")
+	}
+	return music
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -54,6 +55,7 @@ func validate(cfg *Config, keys keyIndex) []Problem {
 	v.checkScreening(cfg.Screening)
 	v.checkCRM(cfg.CRM)
 	v.checkControl(cfg.Control)
+	v.checkIntegrations(cfg)
 	v.checkAccounts(cfg.Accounts)
 	sort.SliceStable(v.problems, func(i, j int) bool { return v.problems[i].Line < v.problems[j].Line })
 	return v.problems
@@ -76,6 +78,25 @@ func (v *validator) checkCalls(calls Calls) {
 	}
 	if calls.MaxCalls < 1 {
 		v.report("calls.max_calls", "must be at least 1, got %d", calls.MaxCalls)
+	}
+	v.checkHoldMusic(calls.HoldMusic)
+}
+
+// checkHoldMusic accepts "tone", "silence" or an existing WAV file. The phone
+// decodes the file at start-up; this catches a wrong name with its line.
+func (v *validator) checkHoldMusic(music string) {
+	switch {
+	case music == HoldMusicTone || music == HoldMusicSilence:
+	case !strings.EqualFold(filepath.Ext(music), ".wav"):
+		v.report("calls.hold_music", "%q is neither \"tone\", \"silence\" nor the path of a .wav file", music)
+	default:
+		info, err := os.Stat(music)
+		switch {
+		case err != nil:
+			v.report("calls.hold_music", "cannot read the music on hold: %v", err)
+		case info.IsDir():
+			v.report("calls.hold_music", "%s is a directory, not a WAV file", music)
+		}
 	}
 }
 
@@ -230,6 +251,11 @@ func (v *validator) checkAccount(path string, account *Account) {
 		v.report(path+".retry_interval", "must be positive")
 	}
 	v.checkCallHandling(path, account)
+	switch account.DTMF {
+	case DTMFAuto, DTMFRFC4733, DTMFInfo:
+	default:
+		v.report(path+".dtmf", "unknown DTMF method %q (use auto, rfc4733 or info)", account.DTMF)
+	}
 	v.checkTLS(path, account)
 }
 

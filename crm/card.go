@@ -65,6 +65,9 @@ type Card struct {
 	BlacklistReason string `json:"blacklist_reason,omitempty"`
 	// Actions offered for an unknown number.
 	Actions []string `json:"actions,omitempty"`
+	// CallerName is the name the caller look-up ([lookup] url) gave for an
+	// incoming call, set by the engine; "" without one.
+	CallerName string `json:"caller_name,omitempty"`
 }
 
 // CardContact is the contact part of a card.

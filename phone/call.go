@@ -51,6 +51,13 @@ type Call struct {
 	// localTag and remoteTag are the dialog's tags, ours and the far
 	// end's: what a Replaces header names (attended transfer).
 	localTag, remoteTag string
+	// dtmfMethod is how SendDTMF sends digits, chosen at the answer from
+	// the account's dtmf setting and the negotiated SDP (dtmfMethodFor).
+	dtmfMethod string
+	// infoDTMFTurn lets one SendDTMF by SIP INFO run at a time, so that
+	// the digits of two callers do not interleave (the RFC 4733 ones queue
+	// in the media pump instead).
+	infoDTMFTurn chan struct{}
 	// media is the audio the call was answered with: a call we place
 	// because the far end transferred us carries it on.
 	media Media
@@ -83,6 +90,7 @@ func newCall(p *Phone, account string, dir Direction) *Call {
 		ID: uuid.NewString(), Account: account, Direction: dir, phone: p,
 		state: StateDialling, startedAt: time.Now(),
 		decision: make(chan decision, 1), done: make(chan struct{}), answered: make(chan struct{}),
+		infoDTMFTurn: make(chan struct{}, 1),
 	}
 }
 

@@ -16,8 +16,11 @@ type dialog interface {
 	Media() *diago.DialogMedia
 	Hold(ctx context.Context) error   // re-INVITE a=sendonly
 	Unhold(ctx context.Context) error // re-INVITE a=sendrecv
-	// Do sends an in-dialog request (the NOTIFYs of a transfer we follow).
+	// Do sends an in-dialog request (the NOTIFYs of a transfer we follow,
+	// SIP INFO DTMF).
 	Do(ctx context.Context, req *sip.Request) (*sip.Response, error)
+	// RemoteContact is the far end's target, where in-dialog requests go.
+	RemoteContact() *sip.ContactHeader
 }
 
 // converse runs an answered call, incoming or outgoing, to its end: audio on,
@@ -25,8 +28,11 @@ type dialog interface {
 // call.ended.
 func (p *Phone) converse(ctx context.Context, c *Call, d dialog, m Media, maxDuration time.Duration) {
 	local, remote := dialogTags(d)
+	// The offer and answer are exchanged: the DTMF method is known before
+	// the call is active, so that no SendDTMF sees none.
+	dtmfMethod := dtmfMethodFor(p.accountDTMF(c.Account), negotiatedTelephoneEvent(d.Media()))
 	c.mu.Lock()
-	c.dialog, c.dialogID, c.media = d, d.Id(), m
+	c.dialog, c.dialogID, c.media, c.dtmfMethod = d, d.Id(), m, dtmfMethod
 	c.localTag, c.remoteTag = local, remote
 	c.mu.Unlock()
 	c.setState(StateActive)
@@ -41,6 +47,7 @@ func (p *Phone) converse(ctx context.Context, c *Call, d dialog, m Media, maxDur
 	ans.Code, ans.Codec, ans.Recording = sip.StatusOK, c.codec, c.recording
 	p.bus.Publish(ans)
 	close(c.answered)
+	p.applySetupHold(c, d) // initial_hold.go
 
 	by, reason := p.talk(ctx, d.Context(), maxDuration)
 	if by == "local" {
@@ -52,6 +59,15 @@ func (p *Phone) converse(ctx context.Context, c *Call, d dialog, m Media, maxDur
 		ev.Result, ev.TransferTarget, ev.Reason = ResultTransferred, target, "transferred to "+target
 	}
 	c.finish(d.Media(), ev)
+}
+
+// accountDTMF is the dtmf setting of an account ("" for none known: auto).
+func (p *Phone) accountDTMF(account string) string {
+	l, err := p.line(account)
+	if err != nil {
+		return ""
+	}
+	return l.acct.DTMF
 }
 
 // talk waits until the call ends and says who ended it and why.

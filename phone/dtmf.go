@@ -23,11 +23,14 @@ type dtmfRequest struct {
 	done   chan error // buffered: the sender never blocks on a gone caller
 }
 
-// SendDTMF sends digits (0-9 * # A-D) as RFC 4733 telephone events on an
-// active call and returns when the last one went out, with Options.DTMFGap of
-// audio between digits. The events go through the same RTP writer as the
-// audio (diago's writer is not safe from two goroutines). Each digit plays as
-// key feedback on the operator's device.
+// SendDTMF sends digits (0-9 * # A-D) on an active call and returns when the
+// last one went out, with Options.DTMFGap between digits. The account's dtmf
+// setting and the negotiated SDP choose the method (dtmfMethodFor): RFC 4733
+// telephone events, which go through the same RTP writer as the audio
+// (diago's writer is not safe from two goroutines), or SIP INFO requests
+// (info_dtmf_send.go). Each digit plays as key feedback on the operator's
+// device. Sent digits are not published as call.dtmf: that event tells what
+// the far end pressed.
 func (c *Call) SendDTMF(ctx context.Context, digits string) error {
 	if digits == "" {
 		return errors.New("no DTMF digits to send")
@@ -40,9 +43,16 @@ func (c *Call) SendDTMF(ctx context.Context, digits string) error {
 	if st := c.State(); st != StateActive {
 		return fmt.Errorf("call %s is %s, not active: no DTMF", c.ID, st)
 	}
-	pump, err := c.mediaPump()
+	d, pump, err := c.talking()
 	if err != nil {
-		return err
+		return fmt.Errorf("send DTMF: %w", err)
+	}
+	if c.DTMFMethod() == DTMFMethodInfo {
+		// Signalling, not media: it reaches a far end that holds us too.
+		if err := c.sendInfoDTMF(ctx, d, pump, digits); err != nil {
+			return fmt.Errorf("send DTMF %q by SIP INFO: %w", digits, err)
+		}
+		return nil
 	}
 	if pump.remoteHeld.Load() {
 		// We answered recvonly: the far end does not listen, diago would drop the events.
@@ -67,6 +77,14 @@ func (c *Call) SendDTMF(ctx context.Context, digits string) error {
 	case <-ctx.Done():
 		return fmt.Errorf("send DTMF: %w", ctx.Err())
 	}
+}
+
+// DTMFMethod is how SendDTMF sends digits on the call (DTMFMethodRFC4733 or
+// DTMFMethodInfo), chosen at the answer; "" before it.
+func (c *Call) DTMFMethod() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.dtmfMethod
 }
 
 // ValidDTMF reports whether r is a DTMF digit that can be sent (0-9 * # A-D).

@@ -103,8 +103,10 @@ func (p *Phone) handleIncoming(l *line, d *diago.DialogServerSession) {
 	}
 	// Call waiting: the call in progress waits on hold while we talk to
 	// this one. Holding first keeps the microphone from reaching both.
-	if err := p.holdOthers(callCtx, c); err != nil {
-		p.log.Debug("answering with another call still talking", "call", c.ID, "error", err)
+	if !p.opts.TalkInParallel {
+		if err := p.holdOthers(callCtx, c); err != nil {
+			p.log.Debug("answering with another call still talking", "call", c.ID, "error", err)
+		}
 	}
 	if err := d.Answer(); err != nil {
 		c.finish(&d.DialogMedia, endEvent(c, ResultFailed, 0, "answer failed: "+err.Error()))

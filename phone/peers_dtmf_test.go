@@ -18,6 +18,9 @@ func TestDTMFWithBaresip(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 
+	if got := call.DTMFMethod(); got != DTMFMethodRFC4733 {
+		t.Errorf("DTMFMethod() = %q with baresip's telephone-event, want %q", got, DTMFMethodRFC4733)
+	}
 	started := time.Now()
 	if err := call.SendDTMF(ctx, "123#"); err != nil {
 		t.Fatal(err)

@@ -33,6 +33,10 @@ type Options struct {
 	HoldMusic func(rate int) (audio.Source, error)
 	// DTMFGap is the pause between two digits sent by SendDTMF; default 100 ms.
 	DTMFGap time.Duration
+	// TalkInParallel: each call carries audio of its own (files, a test
+	// bot), not one operator's microphone, so answering a call leaves the
+	// others talking. Without it, call waiting holds them.
+	TalkInParallel bool
 	// AutoAnswer gives the audio of calls answered automatically (accounts with
 	// auto_answer = true). nil disables automatic answering.
 	AutoAnswer func(*Call) Media

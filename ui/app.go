@@ -16,6 +16,7 @@ import (
 	"github.com/switchboard/switchboard/phone"
 	"github.com/switchboard/switchboard/ui/calls"
 	"github.com/switchboard/switchboard/ui/common"
+	"github.com/switchboard/switchboard/ui/contacts"
 	"github.com/switchboard/switchboard/ui/dialer"
 	"github.com/switchboard/switchboard/ui/help"
 	"github.com/switchboard/switchboard/ui/history"
@@ -33,11 +34,12 @@ const (
 	ScreenCalls Screen = iota
 	ScreenHistory
 	ScreenTasks
+	ScreenContacts
 	screenCount
 )
 
 func (s Screen) String() string {
-	return [...]string{"Calls", "History", "Tasks"}[s]
+	return [...]string{"Calls", "History", "Tasks", "Contacts"}[s]
 }
 
 // toastFor is how long a confirmation or an error stays in the footer.
@@ -54,6 +56,7 @@ type Model struct {
 	calls    calls.Model
 	history  history.Model
 	tasks    tasks.Model
+	contacts contacts.Model
 	help     help.Model
 	overlays []overlay
 	notes    map[string]string // call id → notes typed so far
@@ -93,6 +96,7 @@ func New(backend Backend, opts Options) Model {
 		calls:    calls.NewModel(c),
 		history:  history.New(c),
 		tasks:    tasks.New(c),
+		contacts: contacts.New(c),
 		help:     help.New(c),
 		notes:    map[string]string{},
 		settings: opts.Settings,
@@ -139,6 +143,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // handleResult takes the answers of commands and the ticks.
 func (m Model) handleResult(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if model, cmd, ok := m.handleContactResult(msg); ok {
+		return model, cmd
+	}
 	switch msg := msg.(type) {
 	case actionDoneMsg:
 		if msg.Err != nil {
@@ -183,12 +190,6 @@ func (m Model) handleResult(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.common.Logger.Warn("dial hints", "error", msg.Err)
 		}
 		m.dialer.SetHints(msg.Hints)
-	case contactMsg:
-		if msg.Err != nil {
-			m.showError("open contact: " + msg.Err.Error())
-			break
-		}
-		m.push(overlay{kind: overlayContact, contact: msg.Contact})
 	case cardMsg:
 		card := msg.Card
 		m.calls.SetCard(msg.CallID, &card)
@@ -303,6 +304,7 @@ func (m *Model) layout() {
 	w, h := m.bodySize()
 	m.history.SetSize(w, h)
 	m.tasks.SetSize(w, h)
+	m.contacts.SetSize(w, h)
 }
 
 // restyle rebuilds what copied the theme when it was made.

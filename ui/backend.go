@@ -7,6 +7,7 @@ import (
 	"github.com/switchboard/switchboard/crm"
 	"github.com/switchboard/switchboard/history"
 	"github.com/switchboard/switchboard/ui/calls"
+	"github.com/switchboard/switchboard/ui/contacts"
 	"github.com/switchboard/switchboard/ui/dialer"
 	"github.com/switchboard/switchboard/ui/statusline"
 )
@@ -43,7 +44,16 @@ type Backend interface {
 	CreateCallbackTask(ctx context.Context, callID, number string, in time.Duration) (crm.Task, error)
 	CreateContact(ctx context.Context, input crm.ContactInput) (crm.Contact, error)
 	CreateCase(ctx context.Context, input crm.CaseInput) (crm.Case, error)
-	Contact(ctx context.Context, id int64) (crm.Contact, error)
+	// Contacts finds contacts by a number in any format or a fragment of
+	// the name, company or e-mail; "" lists them by name. At most limit.
+	Contacts(ctx context.Context, query string, limit int) ([]crm.Contact, error)
+	// ContactDetails is a contact's card: the contact, its numbers with
+	// their local time, open cases and open tasks. Its calls come through
+	// History with Filter{ContactID}.
+	ContactDetails(ctx context.Context, id int64) (contacts.Details, error)
+	UpdateContact(ctx context.Context, id int64, patch crm.ContactPatch) (crm.Contact, error)
+	// NormaliseNumber says how a number typed into a form will be stored.
+	NormaliseNumber(ctx context.Context, raw string) (contacts.NumberCheck, error)
 	// Card builds the caller card of number again (after a contact was
 	// added from the popup, for instance).
 	Card(ctx context.Context, number, callID string) (crm.Card, error)

@@ -55,10 +55,6 @@ type (
 		Hints dialer.Hints
 		Err   error
 	}
-	contactMsg struct {
-		Contact crm.Contact
-		Err     error
-	}
 	cardMsg struct {
 		CallID string
 		Card   crm.Card
@@ -135,39 +131,12 @@ func (c commands) callback(callID, number string, in time.Duration, loc *time.Lo
 	}
 }
 
-func (c commands) addContact(callID string, input crm.ContactInput, number string) tea.Cmd {
-	return func() tea.Msg {
-		ctx, cancel := c.bounded()
-		defer cancel()
-		contact, err := c.backend.CreateContact(ctx, input)
-		if err != nil {
-			return actionDoneMsg{Action: "add contact", CallID: callID, Err: err}
-		}
-		// The card changes with the new contact: fetch it so the popup
-		// shows the caller as known.
-		card, err := c.backend.Card(ctx, number, callID)
-		if err != nil {
-			return actionDoneMsg{Action: "add contact", CallID: callID, Toast: "Contact " + contact.Name + " added"}
-		}
-		return cardMsg{CallID: callID, Card: card}
-	}
-}
-
 func (c commands) addCase(callID string, input crm.CaseInput) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := c.bounded()
 		defer cancel()
 		created, err := c.backend.CreateCase(ctx, input)
 		return actionDoneMsg{Action: "add case", CallID: callID, Err: err, Toast: "Case " + created.Title + " added"}
-	}
-}
-
-func (c commands) contact(id int64) tea.Cmd {
-	return func() tea.Msg {
-		ctx, cancel := c.bounded()
-		defer cancel()
-		contact, err := c.backend.Contact(ctx, id)
-		return contactMsg{Contact: contact, Err: err}
 	}
 }
 

@@ -109,6 +109,18 @@ func TestGolden(t *testing.T) {
 			h.backend.Next = "cursor-2"
 			h.press("tab", "w")
 		}, ui.Settings{Dispositions: []string{"resolved", "callback", "sale"}}},
+		{"contacts_list", func(h *harness) {
+			seedContacts(h)
+			h.press("tab", "tab", "tab", "down")
+		}, ui.Settings{}},
+		{"contact_card", func(h *harness) {
+			seedContacts(h)
+			h.press("tab", "tab", "tab", "enter")
+		}, ui.Settings{}},
+		{"contact_form_error", func(h *harness) {
+			seedContacts(h)
+			h.press("tab", "tab", "tab", "+", "tab", "A", "c", "m", "e", "tab", "1", "2", "x", "tab", "tab", "a", "@", "enter")
+		}, ui.Settings{}},
 		{"notice", func(h *harness) {
 			h.send(ui.Notice{Text: "wrote a default configuration to ~/.config/switchboard/config.toml"})
 			h.send(&ui.Notice{Text: "no account: add [[accounts]] to ~/.config/switchboard/config.toml", Err: true})

@@ -35,6 +35,8 @@ func (m *Model) keyContext() keyContext {
 			return keyContext{km: onlyKeys(k, back, k.ForceQuit), help: keys.Context{Short: []key.Binding{enter, back}, Groups: [][]key.Binding{{enter, back}}}, title: "transfer"}
 		case overlayWrapUp:
 			return m.wrapUpContext(top)
+		case overlayContactForm:
+			return m.formContext()
 		case overlayKeypad:
 			digits := key.NewBinding(key.WithKeys("0"), key.WithHelp("0-9 * #", "send tone"))
 			return keyContext{km: onlyKeys(k, back, k.ForceQuit), help: keys.Context{Short: []key.Binding{digits, back}, Groups: [][]key.Binding{{digits, back}}}, title: "keypad"}
@@ -74,6 +76,8 @@ func (m *Model) keyContext() keyContext {
 		ctx = m.callsContext(k, popupGroup, global)
 	case ScreenHistory:
 		ctx = m.historyContext(k, popupGroup, global)
+	case ScreenContacts:
+		ctx = m.contactsContext(k, popupGroup, global)
 	case ScreenTasks:
 		sel := m.tasks.Selected() != nil
 		k.CallFromTask, k.TaskDone, k.TaskSnooze = keys.Only(k.CallFromTask, sel), keys.Only(k.TaskDone, sel), keys.Only(k.TaskSnooze, sel)
@@ -166,6 +170,9 @@ func (m Model) routeToFocused(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	if m.screen == ScreenCalls && m.dialer.Focused() {
 		return m.updateDialer(msg)
+	}
+	if m.screen == ScreenContacts && m.contacts.SearchFocused() {
+		return m.updateSearch(msg)
 	}
 	return m, nil
 }

@@ -28,6 +28,9 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if m.screen == ScreenCalls && m.dialer.Focused() {
 		return m.handleDialerKey(msg, k)
 	}
+	if m.screen == ScreenContacts && m.contacts.SearchFocused() {
+		return m.handleSearchKey(msg, k)
+	}
 	if model, cmd, handled := m.handlePopupKey(msg, k); handled {
 		return model, cmd
 	}
@@ -50,6 +53,8 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.handleHistoryKey(msg, k)
 	case ScreenTasks:
 		return m.handleTasksKey(msg, k)
+	case ScreenContacts:
+		return m.handleContactsKey(msg, k)
 	}
 	return m, nil
 }
@@ -62,6 +67,8 @@ func (m Model) switchScreen(to Screen) (tea.Model, tea.Cmd) {
 		return m, m.loadHistory()
 	case ScreenTasks:
 		return m, m.cmds.tasks()
+	case ScreenContacts:
+		return m, m.refreshContacts()
 	}
 	return m, nil
 }
@@ -100,8 +107,8 @@ func (m Model) handlePopupKey(msg tea.KeyPressMsg, k keys.KeyMap) (tea.Model, te
 		if name == "" {
 			name = number
 		}
-		input := crm.ContactInput{Name: name, Numbers: []crm.PhoneInput{{Number: number}}, SourceLine: call.Line}
-		return m, m.cmds.addContact(id, input, number), true
+		prefill := crm.Contact{Name: name, Numbers: []crm.Phone{{Raw: number}}, SourceLine: call.Line}
+		return m, m.openContactForm(prefill, id, number), true
 	case key.Matches(msg, k.AddCase):
 		input := crm.CaseInput{Kind: crm.KindLead, Title: "Call from " + call.Name(), Number: number, SourceCallID: id}
 		if call.Card != nil && call.Card.Contact != nil {
@@ -109,7 +116,8 @@ func (m Model) handlePopupKey(msg tea.KeyPressMsg, k keys.KeyMap) (tea.Model, te
 		}
 		return m, m.cmds.addCase(id, input), true
 	case key.Matches(msg, k.OpenContact):
-		return m, m.cmds.contact(call.Card.Contact.ID), true
+		model, cmd := m.openContactCard(call.Card.Contact.ID)
+		return model, cmd, true
 	case key.Matches(msg, k.OpenHistory):
 		m.history.SetNumber(number)
 		model, cmd := m.switchScreen(ScreenHistory)

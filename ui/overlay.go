@@ -10,33 +10,33 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/switchboard/switchboard/crm"
 	"github.com/switchboard/switchboard/ui/calls"
+	"github.com/switchboard/switchboard/ui/contacts"
 	"github.com/switchboard/switchboard/ui/popup"
 )
 
 type overlayKind int
 
 const (
-	overlayPopup   overlayKind = iota // incoming-call card, lower right
-	overlayHelp                       // every key of the context below
-	overlayNotes                      // notes of a call, saved as typed
-	overlayPrompt                     // one-line form (transfer target)
-	overlayKeypad                     // DTMF digits go to the call
-	overlayContact                    // a contact card, read only
-	overlayWrapUp                     // disposition picker (at hang-up, or for a past call)
+	overlayPopup       overlayKind = iota // incoming-call card, lower right
+	overlayHelp                           // every key of the context below
+	overlayNotes                          // notes of a call, saved as typed
+	overlayPrompt                         // one-line form (transfer target)
+	overlayKeypad                         // DTMF digits go to the call
+	overlayContactForm                    // create or edit a contact
+	overlayWrapUp                         // disposition picker (at hang-up, or for a past call)
 )
 
 // overlay is one entry of the stack. One struct rather than an interface:
 // the kinds are few, and the root model needs to reach into each anyway.
 type overlay struct {
-	kind    overlayKind
-	callID  string
-	popup   popup.Model
-	notes   textarea.Model
-	prompt  textinput.Model
-	digits  string // keypad: sent so far
-	contact crm.Contact
+	kind   overlayKind
+	callID string
+	popup  popup.Model
+	notes  textarea.Model
+	prompt textinput.Model
+	digits string // keypad: sent so far
+	form   contacts.Form
 	// Wrap-up: the choice under the cursor and whose call it is.
 	choice int
 	title  string
@@ -192,7 +192,9 @@ func (m Model) updateOverlay(o *overlay, msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m.updateWrapUp(o, k)
 		}
 		return m, nil
-	case overlayHelp, overlayContact:
+	case overlayContactForm:
+		return m.updateContactForm(o, msg)
+	case overlayHelp:
 		if isKey && (k.String() == "esc" || k.String() == "?" || k.String() == "q" || k.String() == "f1") {
 			m.pop()
 		}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/crm"
+	"github.com/switchboard/switchboard/history"
 	"github.com/switchboard/switchboard/internal/engine"
 	"github.com/switchboard/switchboard/phone"
 	"github.com/switchboard/switchboard/ui"
@@ -44,7 +45,12 @@ func TestPopupActions(t *testing.T) {
 		{"call back in 60", knownCard("+442079460000"), "3", "CreateCallbackTask", func(t *testing.T, h *harness) {
 			h.expectCall("CreateCallbackTask", "c1", "+442079460000", 60*time.Minute)
 		}},
-		{"+ contact", unknownCard("+442079460000"), "c", "CreateContact", func(t *testing.T, h *harness) {
+		{"+ contact", unknownCard("+442079460000"), "c", "NormaliseNumber", func(t *testing.T, h *harness) {
+			// The form opens prefilled with the caller; enter saves it.
+			if h.root().OverlayDepth() != 2 {
+				t.Fatalf("contact form not opened: depth %d", h.root().OverlayDepth())
+			}
+			h.press("enter")
 			got, _ := h.backend.Last("CreateContact")
 			input := got.Args[0].(crm.ContactInput)
 			if input.Name != "Anna" || len(input.Numbers) != 1 || input.Numbers[0].Number != "+442079460000" {
@@ -59,10 +65,14 @@ func TestPopupActions(t *testing.T) {
 				t.Fatalf("case input %+v", input)
 			}
 		}},
-		{"open contact", knownCard("+442079460000"), "o", "Contact", func(t *testing.T, h *harness) {
-			h.expectCall("Contact", int64(42))
-			if h.root().OverlayDepth() != 2 {
-				t.Fatalf("contact overlay not opened: depth %d", h.root().OverlayDepth())
+		{"open contact", knownCard("+442079460000"), "o", "ContactDetails", func(t *testing.T, h *harness) {
+			h.expectCall("ContactDetails", int64(42))
+			if h.root().Screen() != ui.ScreenContacts {
+				t.Fatalf("screen %v, want the contact's card", h.root().Screen())
+			}
+			got, _ := h.backend.Last("History")
+			if f := got.Args[0].(history.Filter); f.ContactID != 42 {
+				t.Fatalf("card history filter %+v", f)
 			}
 		}},
 		{"open history", knownCard("+442079460000"), "H", "History", func(t *testing.T, h *harness) {
@@ -90,15 +100,15 @@ func TestPopupActions(t *testing.T) {
 func TestPopupOffersOnlyWhatApplies(t *testing.T) {
 	h := ringing(t, knownCard("+442079460000"))
 	h.press("c") // a known caller needs no new contact
-	h.expectNoCall("CreateContact")
+	h.expectNoCall("NormaliseNumber")
 
 	h = ringing(t, unknownCard("+442079460000"))
 	h.press("o") // an unknown caller has no contact to open
-	h.expectNoCall("Contact")
+	h.expectNoCall("ContactDetails")
 
 	h = ringing(t, nil) // no card yet: "+ contact" could make a duplicate
 	h.press("c")
-	h.expectNoCall("CreateContact")
+	h.expectNoCall("NormaliseNumber")
 
 	a := popup.AvailableActions(h.root().Calls()[0])
 	if !a.Answer || !a.Reject || !a.Callback || a.AddContact || a.OpenContact {

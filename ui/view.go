@@ -41,6 +41,8 @@ func (m Model) Render() string {
 		body = m.framedScreen(m.history.View(), w, bodyHeight)
 	case ScreenTasks:
 		body = m.framedScreen(m.tasks.View(), w, bodyHeight)
+	case ScreenContacts:
+		body = m.framedScreen(m.contacts.View(), w, bodyHeight)
 	}
 	body = fit(body, w, bodyHeight)
 	base := header + "\n" + body + "\n" + footer

@@ -1,12 +1,7 @@
 package ui
 
 import (
-	"fmt"
-	"strings"
-
 	"charm.land/lipgloss/v2"
-
-	"github.com/switchboard/switchboard/crm"
 )
 
 // composeOverlays draws the overlay stack over the base frame, bottom of
@@ -67,30 +62,8 @@ func (m Model) overlayView(o overlay, ctx keyContext, width, height int) string 
 		return st.Overlay.Render(st.Title.Render("DTMF keypad") + "\n" + "sent: " + sent + "\n" + st.Subtle.Render("0-9 * # send · esc closes"))
 	case overlayWrapUp:
 		return m.wrapUpView(o, width)
-	case overlayContact:
-		return st.Overlay.Width(min(width-2, 60)).Render(contactView(o.contact, st.Title.Render, st.Subtle.Render))
+	case overlayContactForm:
+		return st.Overlay.Render(o.form.View(min(width-4-st.Overlay.GetHorizontalFrameSize(), 72)))
 	}
 	return ""
-}
-
-func contactView(c crm.Contact, title, subtle func(...string) string) string {
-	lines := []string{title(c.Name)}
-	if c.Company != "" {
-		lines = append(lines, c.Company)
-	}
-	for _, n := range c.Numbers {
-		label := n.Label
-		if label == "" {
-			label = "main"
-		}
-		lines = append(lines, fmt.Sprintf("%-7s %s", label, n.Raw))
-	}
-	if c.Email != "" {
-		lines = append(lines, c.Email)
-	}
-	if c.Notes != "" {
-		lines = append(lines, "", c.Notes)
-	}
-	lines = append(lines, "", subtle("esc closes"))
-	return strings.Join(lines, "\n")
 }

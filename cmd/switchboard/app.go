@@ -103,6 +103,8 @@ type session struct {
 	// notices hands the CRM's notices also to the control socket, which
 	// starts after the session (control.go).
 	notices noticeTap
+	// stopIntegrations stops the webhooks and hooks (integrations.go).
+	stopIntegrations func()
 }
 
 // callInfo is what naming a call's recording needs.
@@ -128,6 +130,9 @@ type sessionOptions struct {
 	listen     string // overrides the account's listen address
 	register   bool   // keep registrations (answer, bare command)
 	autoAnswer bool   // answer calls of auto_answer accounts with the sound backend's audio
+	// parallelCalls: every call plays its own file, so answering one does
+	// not hold the others (answer --calls N --play).
+	parallelCalls bool
 	// notify receives the CRM's notices (the console shows them); nil:
 	// they are printed on stdout like the phone's events.
 	notify func(engine.Notice)
@@ -151,9 +156,18 @@ func (a *app) startSession(ctx context.Context, cfg *config.Config, o sessionOpt
 			accounts[i].Register = false
 		}
 	}
+	music, err := holdMusic(cfg.Calls.HoldMusic)
+	if err != nil {
+		return nil, withExit(exitUsage, err)
+	}
 	log, closeLog, err := openLog(cfg)
 	if err != nil {
 		return nil, err
+	}
+	integ, err := newIntegrations(cfg, log, func(f string, args ...any) { fmt.Fprintf(a.stderr, f, args...) })
+	if err != nil {
+		closeLog()
+		return nil, withExit(exitUsage, err)
 	}
 	snd, err := sound.Open(cfg.Audio, log)
 	if err != nil {
@@ -184,17 +198,19 @@ func (a *app) startSession(ctx context.Context, cfg *config.Config, o sessionOpt
 		}
 	}
 	ph, err := phone.New(phone.Options{
-		Accounts:    accounts,
-		Codecs:      cfg.Audio.Codecs,
-		RingTimeout: cfg.Calls.RingTimeout.Duration,
-		MaxDuration: cfg.Calls.MaxDuration.Duration,
-		MaxCalls:    cfg.Calls.MaxCalls,
-		JitterMin:   cfg.Audio.JitterMin.Duration,
-		JitterMax:   cfg.Audio.JitterMax.Duration,
-		Screening:   engine.Screening(cfg.Screening.Blocked, contacts, log),
-		AutoAnswer:  autoAnswer,
-		Tones:       snd.Tones(),
-		Logger:      log,
+		Accounts:       accounts,
+		Codecs:         cfg.Audio.Codecs,
+		RingTimeout:    cfg.Calls.RingTimeout.Duration,
+		MaxDuration:    cfg.Calls.MaxDuration.Duration,
+		MaxCalls:       cfg.Calls.MaxCalls,
+		TalkInParallel: o.parallelCalls,
+		HoldMusic:      music,
+		JitterMin:      cfg.Audio.JitterMin.Duration,
+		JitterMax:      cfg.Audio.JitterMax.Duration,
+		Screening:      integ.screening(engine.Screening(cfg.Screening.Blocked, contacts, log)),
+		AutoAnswer:     autoAnswer,
+		Tones:          snd.Tones(),
+		Logger:         log,
 	})
 	if err != nil {
 		_ = contacts.Close()
@@ -216,7 +232,7 @@ func (a *app) startSession(ctx context.Context, cfg *config.Config, o sessionOpt
 	// The engine owns the CRM from here and closes it after its last call;
 	// the program watching every account (serve, the console) is the one
 	// that shows reminders.
-	eng.UseCRM(engine.CRMOptions{CRM: contacts, Notify: notify, WatchTasks: o.account == ""})
+	eng.UseCRM(engine.CRMOptions{CRM: contacts, Notify: notify, WatchTasks: o.account == "", CallerName: integ.callerName})
 	if n, err := eng.Recover(ctx); err != nil {
 		log.Error("recover interrupted calls", "error", err)
 	} else if n > 0 {
@@ -231,6 +247,7 @@ func (a *app) startSession(ctx context.Context, cfg *config.Config, o sessionOpt
 		closeLog()
 	})
 	snd.OnDeviceChange(func(ev sound.DeviceEvent) { ph.ReportAudioDevice(ev.Kind, ev.Device, ev.Reason) })
+	s.stopIntegrations = integ.start(ctx, ph, db, &s.notices) // integrations.go
 	go eng.Run(context.Background())
 	return s, nil
 }
@@ -278,6 +295,9 @@ func (s *session) close() {
 	s.phone.Close()
 	s.sound.Close()
 	s.engine.Wait()
+	if s.stopIntegrations != nil {
+		s.stopIntegrations() // after the last notice, before the database closes
+	}
 	if err := s.db.Close(); err != nil {
 		s.log.Error("close history", "error", errors.Unwrap(err))
 	}

@@ -61,7 +61,10 @@ func (a *app) answer(ctx context.Context, f answerFlags) error {
 	if err != nil {
 		return err
 	}
-	s, err := a.startSession(ctx, cfg, sessionOptions{account: acct.Name, listen: f.listen, register: true})
+	// Calls that each play a file (or have no sound card to share) talk
+	// side by side; on the sound card a new answer holds the others.
+	parallel := f.play != "" || cfg.Audio.Backend != "portaudio"
+	s, err := a.startSession(ctx, cfg, sessionOptions{account: acct.Name, listen: f.listen, register: true, parallelCalls: parallel})
 	if err != nil {
 		return err
 	}

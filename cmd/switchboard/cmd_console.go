@@ -136,7 +136,7 @@ func (a *app) console(ctx context.Context) error {
 			s.log.Error("notes not saved on exit", "error", err)
 		}
 		s.close()
-		stopControl() // after the session: control clients get the last call.ended
+		stopControl()  // after the session: control clients get the last call.ended
 		outbox.Close() // after the engine stopped: no notice follows
 		forwarders.Wait()
 	}

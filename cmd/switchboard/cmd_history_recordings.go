@@ -130,7 +130,9 @@ func (a *app) historyPlayCommand() *cobra.Command {
 				}
 				ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 				defer stop()
-				played, err := backend.PlayFile(ctx, recording.Call.Recording)
+				played, err := backend.PlayFileNotify(ctx, recording.Call.Recording, func(length time.Duration) {
+					fmt.Fprintf(a.stdout, "playing %s (%s); Ctrl-C stops\n", recording.Call.Recording, formatSpan(length))
+				})
 				if errors.Is(err, sound.ErrNothingToPlayOn) {
 					return fmt.Errorf("%w; copy the file instead: switchboard history export %s DEST", err, args[0])
 				}

@@ -192,10 +192,6 @@ func (b *consoleBackend) CreateCase(ctx context.Context, input crm.CaseInput) (c
 	return b.crm.AddCase(ctx, input)
 }
 
-func (b *consoleBackend) Contact(ctx context.Context, id int64) (crm.Contact, error) {
-	return b.crm.GetContact(ctx, id)
-}
-
 func (b *consoleBackend) Card(ctx context.Context, number, callID string) (crm.Card, error) {
 	return b.crm.BuildCard(ctx, crm.CardRequest{Number: number, CallID: callID})
 }

@@ -421,14 +421,10 @@ func TestHistoryPlayOnSoundCard(t *testing.T) {
 		talkSeconds: 20, recording: recording}})
 
 	sb := startSBEnv(t, pulse.Env(), "--config", cfg, "history", "play", "c1")
-	// Listen once the playback stream exists (start-up is slow on a busy
-	// machine), then stop the player as an operator would, with Ctrl-C.
-	for i := 0; strings.TrimSpace(pulse.Pactl("list", "short", "sink-inputs")) == ""; i++ {
-		if i == 200 {
-			t.Fatalf("no playback stream appeared within 20 s\n%s", sb.errText())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	// Listen once the player says the audio is on its way (start-up is
+	// slow on a busy machine), then stop it as an operator would, with
+	// Ctrl-C.
+	sb.waitLine("playing ", 30*time.Second)
 	time.Sleep(500 * time.Millisecond)
 	heard := pulse.Record(t, "spk.monitor", 2*time.Second)
 	sb.interrupt()

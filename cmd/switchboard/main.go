@@ -72,7 +72,7 @@ stdin and stdout are a terminal, else headless like "serve".
 		}
 		return nil
 	}
-	root.AddCommand(a.consoleCommand(), a.serveCommand(), a.registerCommand(), a.dialCommand(), a.answerCommand(), a.configCommand(), a.devicesCommand(),
+	root.AddCommand(a.consoleCommand(), a.demoCommand(), a.serveCommand(), a.registerCommand(), a.dialCommand(), a.answerCommand(), a.configCommand(), a.devicesCommand(),
 		a.contactsCommand(), a.cardCommand(), a.casesCommand(), a.tasksCommand(), a.blacklistCommand(), a.historyCommand(),
 		a.ctlCommand(), a.eventsCommand(), a.openCommand())
 	return root

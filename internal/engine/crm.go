@@ -37,6 +37,10 @@ type CRMOptions struct {
 	// shows reminders (the bare command, later the console) sets it: each
 	// task is raised exactly once, in whichever process claims it.
 	WatchTasks bool
+	// CallerName, when set, names the caller of a call from elsewhere than
+	// the CRM (the caller look-up); a non-empty name is put on its cards.
+	// It must return at once.
+	CallerName func(phone.Event) string
 }
 
 // UseCRM makes the engine consult the CRM for every call: a caller card on
@@ -151,6 +155,7 @@ func (w *crmWorker) card(ev phone.Event) {
 		w.log.Error("crm: caller card", "call", ev.CallID, "error", err)
 		return
 	}
+	w.nameCaller(ev, &card)
 	w.notify(Notice{Kind: NoticeCard, Time: time.Now(), CallID: ev.CallID, Card: &card})
 	if !card.Partial {
 		return
@@ -166,8 +171,15 @@ func (w *crmWorker) card(ev phone.Event) {
 			w.log.Error("crm: complete caller card", "call", ev.CallID, "error", err)
 			return
 		}
+		w.nameCaller(ev, &full)
 		w.notify(Notice{Kind: NoticeCard, Time: time.Now(), CallID: ev.CallID, Card: &full})
 	}()
+}
+
+func (w *crmWorker) nameCaller(ev phone.Event, card *crm.Card) {
+	if w.options.CallerName != nil {
+		card.CallerName = w.options.CallerName(ev)
+	}
 }
 
 func (w *crmWorker) policies(ev phone.Event) {

@@ -22,26 +22,38 @@ var ErrNothingToPlayOn = errors.New("the audio backend has no output")
 // output device, or writes it to file_output with the file backend. It
 // returns how much audio was played, when all of it was or ctx ended.
 func (b *Backend) PlayFile(ctx context.Context, path string) (time.Duration, error) {
+	return b.PlayFileNotify(ctx, path, nil)
+}
+
+// PlayFileNotify is PlayFile that tells started, once the audio is on its
+// way, how long the file is (a command says "playing", a test starts
+// listening).
+func (b *Backend) PlayFileNotify(ctx context.Context, path string, started func(length time.Duration)) (time.Duration, error) {
 	clip, err := audio.ReadWAV(path)
 	if err != nil {
 		return 0, fmt.Errorf("play %s: %w", path, err)
 	}
+	if started == nil {
+		started = func(time.Duration) {}
+	}
 	switch {
 	case b.kind == "portaudio":
-		return b.playOnCard(ctx, clip)
+		return b.playOnCard(ctx, clip, started)
 	case b.kind == "file" && b.cfg.FileOutput != "":
+		started(clip.Duration())
 		return clip.Duration(), writeClip(b.cfg.FileOutput, clip)
 	}
 	return 0, fmt.Errorf("play %s: %w (backend %q)", path, ErrNothingToPlayOn, b.kind)
 }
 
-func (b *Backend) playOnCard(ctx context.Context, clip *audio.Clip) (time.Duration, error) {
+func (b *Backend) playOnCard(ctx context.Context, clip *audio.Clip, notify func(time.Duration)) (time.Duration, error) {
 	src := &endSignal{ClipSource: audio.NewClipSource(clip, clip.Rate).(*audio.ClipSource), done: make(chan struct{})}
-	started := time.Now()
 	stop, err := b.cards.play(b.cards.output, b.cfg.OutputRate, audio.NewGainSource(src, float64(b.cfg.OutputGain)), clip.Rate)
 	if err != nil {
 		return 0, err
 	}
+	started := time.Now()
+	notify(clip.Duration())
 	select {
 	case <-src.done:
 		select {

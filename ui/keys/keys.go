@@ -59,6 +59,16 @@ type KeyMap struct {
 	TaskDone      key.Binding
 	TaskSnooze    key.Binding
 	CallFromTask  key.Binding
+
+	// Contacts screen and the contact form.
+	Search      key.Binding
+	OpenCard    key.Binding
+	NewContact  key.Binding
+	EditContact key.Binding
+	CallNumber  key.Binding
+	NextField   key.Binding
+	PrevField   key.Binding
+	Save        key.Binding
 }
 
 // New returns the console's keymap with every binding enabled; the root
@@ -114,6 +124,15 @@ func New() KeyMap {
 		TaskDone:      b("x", "done", "x"),
 		TaskSnooze:    b("s", "snooze 10 min", "s"),
 		CallFromTask:  b("enter", "call", "enter"),
+
+		Search:      b("/", "search", "/"),
+		OpenCard:    b("enter", "open card", "enter"),
+		NewContact:  b("+", "new contact", "+"),
+		EditContact: b("e", "edit contact", "e"),
+		CallNumber:  b("enter", "call this number", "enter"),
+		NextField:   b("tab", "next field", "tab", "down"),
+		PrevField:   b("shift+tab", "previous field", "shift+tab", "up"),
+		Save:        b("enter", "save", "enter", "ctrl+s"),
 	}
 }
 

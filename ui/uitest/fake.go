@@ -11,6 +11,7 @@ import (
 	"github.com/switchboard/switchboard/history"
 	"github.com/switchboard/switchboard/ui"
 	"github.com/switchboard/switchboard/ui/calls"
+	"github.com/switchboard/switchboard/ui/contacts"
 	"github.com/switchboard/switchboard/ui/dialer"
 )
 
@@ -28,14 +29,17 @@ type Backend struct {
 	mu    sync.Mutex
 	calls []Call
 
-	Now      func() time.Time
-	Initial  ui.Status // what Status returns
-	TaskList []crm.Task
-	Calls    []history.Call
-	Hints    dialer.Hints
-	Cards    map[string]crm.Card // by number
-	Contacts map[int64]crm.Contact
-	Meters   map[string]calls.Meter
+	Now         func() time.Time
+	Initial     ui.Status // what Status returns
+	TaskList    []crm.Task
+	Calls       []history.Call
+	Hints       dialer.Hints
+	Cards       map[string]crm.Card   // by number
+	ContactByID map[int64]crm.Contact // by id (ContactDetails, UpdateContact)
+	// ContactList is what Contacts searches (by name or company).
+	ContactList []crm.Contact
+	Details     map[int64]contacts.Details
+	Meters      map[string]calls.Meter
 	// Err, when set, is returned by every action.
 	Err error
 	// NextCallID is returned by Dial and Redial.
@@ -53,7 +57,7 @@ var _ ui.Backend = (*Backend)(nil)
 // New returns a fake whose clock is now.
 func New(now time.Time) *Backend {
 	return &Backend{Now: func() time.Time { return now }, Cards: map[string]crm.Card{},
-		Contacts: map[int64]crm.Contact{}, Meters: map[string]calls.Meter{}, NextCallID: "out-1"}
+		ContactByID: map[int64]crm.Contact{}, Details: map[int64]contacts.Details{}, Meters: map[string]calls.Meter{}, NextCallID: "out-1"}
 }
 
 func (b *Backend) record(method string, args ...any) {

@@ -2,12 +2,14 @@ package uitest
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/switchboard/switchboard/crm"
 	"github.com/switchboard/switchboard/history"
 	"github.com/switchboard/switchboard/ui"
 	"github.com/switchboard/switchboard/ui/calls"
+	"github.com/switchboard/switchboard/ui/contacts"
 	"github.com/switchboard/switchboard/ui/dialer"
 )
 
@@ -72,11 +74,49 @@ func (b *Backend) CreateCase(_ context.Context, input crm.CaseInput) (crm.Case, 
 	return crm.Case{ID: 9, Title: input.Title, Kind: input.Kind}, b.err()
 }
 
-func (b *Backend) Contact(_ context.Context, id int64) (crm.Contact, error) {
-	b.record("Contact", id)
+func (b *Backend) Contacts(_ context.Context, query string, limit int) ([]crm.Contact, error) {
+	b.record("Contacts", query, limit)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.Contacts[id], b.Err
+	var out []crm.Contact
+	for _, c := range b.ContactList {
+		if query == "" || strings.Contains(strings.ToLower(c.Name+" "+c.Company), strings.ToLower(query)) {
+			out = append(out, c)
+		}
+	}
+	return out[:min(limit, len(out))], nil
+}
+
+func (b *Backend) ContactDetails(_ context.Context, id int64) (contacts.Details, error) {
+	b.record("ContactDetails", id)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if d, ok := b.Details[id]; ok {
+		return d, b.Err
+	}
+	return contacts.Details{Contact: b.ContactByID[id]}, b.Err
+}
+
+func (b *Backend) UpdateContact(_ context.Context, id int64, patch crm.ContactPatch) (crm.Contact, error) {
+	b.record("UpdateContact", id, patch)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c := b.ContactByID[id]
+	if patch.Name != nil {
+		c.Name = *patch.Name
+	}
+	return c, b.Err
+}
+
+// NormaliseNumber takes anything of digits, spaces and a leading + for a
+// valid number (spelt without the spaces) and everything else for not one.
+func (b *Backend) NormaliseNumber(_ context.Context, raw string) (contacts.NumberCheck, error) {
+	b.record("NormaliseNumber", raw)
+	digits := strings.NewReplacer(" ", "", "-", "").Replace(strings.TrimSpace(raw))
+	if len(digits) < 3 || strings.Trim(strings.TrimPrefix(digits, "+"), "0123456789") != "" {
+		return contacts.NumberCheck{Problem: "not a phone number"}, nil
+	}
+	return contacts.NumberCheck{Formatted: digits, Valid: true}, nil
 }
 
 func (b *Backend) Card(_ context.Context, number, callID string) (crm.Card, error) {
