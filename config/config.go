@@ -29,6 +29,7 @@ type Config struct {
 	Lookup    Lookup    `toml:"lookup"`
 	Webhooks  []Webhook `toml:"webhooks"`
 	Hooks     []Hook    `toml:"hooks"`
+	Rules     []Rule    `toml:"rules"`
 	Accounts  []Account `toml:"accounts"`
 }
 

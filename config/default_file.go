@@ -248,6 +248,8 @@ timeout = "300ms"
 # X-Switchboard-Delivery header is the same on every retry). See
 # docs/webhooks.md. Remove the leading "# " to use one.
 # [[webhooks]]
+# A name rules can call the webhook by (optional).
+# name = "crm"
 # Where to POST (http:// or https://).
 # url = "https://crm.example.com/switchboard"
 # The events it wants: names, "call.*" (a group) or "*".
@@ -269,6 +271,54 @@ timeout = "300ms"
 # command = ["/usr/local/bin/on-call-ended", "--quiet"]
 # Killed after this long.
 # timeout = "10s"
+
+# Rules act on call events when their conditions all hold (see
+# docs/rules.md; "switchboard rules check" validates them).
+# [[rules]]
+# name = "missed stranger"
+# The event: call.incoming, call.answered, call.ended or call.missed.
+# on = "call.missed"
+# "known" (a contact has the number) or "unknown"; left out = either.
+# caller = "unknown"
+# The lines (DIDs) the call must have come to.
+# line = ["+44 20 7946 0000"]
+# Statuses of the caller's open case.
+# case_status = ["new"]
+# Working hours in the CRM time zone (may cross midnight) and days.
+# hours = "09:00-18:00"
+# The days the hours apply to.
+# days = ["mon", "tue", "wed", "thu", "fri"]
+# The number called at least this many times (this call included) ...
+# repeat = 3
+# ... within this window, from the call history.
+# within = "1h"
+# Actions, in order. do = task, contact, case, tag, notify, webhook or hook.
+# [[rules.actions]]
+# do = "task"
+# task: due this long after the event (default 30m), with a note.
+# in = "30m"
+# The task's note.
+# note = "Call back"
+# [[rules.actions]]
+# do = "case"
+# case: kind and status (CRM defaults when left out).
+# kind = "support"
+# The case's status.
+# status = "new"
+# The case's title (default "Call from NUMBER").
+# title = "Missed call"
+# [[rules.actions]]
+# do = "tag"
+# tag: a tag put on the call in the history.
+# tag = "missed"
+# [[rules.actions]]
+# do = "notify"
+# notify: a line for the operator (bell = true rings the terminal bell).
+# text = "Stranger called twice"
+# [[rules.actions]]
+# do = "webhook"
+# webhook: the name (or url) of a [[webhooks]] entry.
+# webhook = "crm"
 
 # One [[accounts]] section per SIP identity. The first account is used when
 # none is named on the command line.

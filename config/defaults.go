@@ -156,6 +156,7 @@ func applyDefaults(cfg *Config, keys keyIndex) {
 	applyCRMDefaults(&cfg.CRM, keys)
 	applyControlDefaults(&cfg.Control, baseDir)
 	applyIntegrationDefaults(cfg, keys, baseDir)
+	applyRuleDefaults(cfg, keys, baseDir)
 	// A file without accounts (e.g. one only setting log_level) still gives
 	// a usable phone.
 	if len(cfg.Accounts) == 0 {

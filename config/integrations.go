@@ -23,6 +23,8 @@ const (
 // it as JSON through a persistent outbox (at least once, signed).
 type Webhook struct {
 	URL string `toml:"url"` // http:// or https://
+	// Name is optional: rules name the webhook they call by it (or by URL).
+	Name string `toml:"name"`
 	// Events are names or patterns: "call.ended", "call.*", "*".
 	Events []string `toml:"events"`
 	// SecretEnv names the environment variable holding the HMAC secret

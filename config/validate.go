@@ -56,6 +56,7 @@ func validate(cfg *Config, keys keyIndex) []Problem {
 	v.checkCRM(cfg.CRM)
 	v.checkControl(cfg.Control)
 	v.checkIntegrations(cfg)
+	v.checkRules(cfg)
 	v.checkAccounts(cfg.Accounts)
 	sort.SliceStable(v.problems, func(i, j int) bool { return v.problems[i].Line < v.problems[j].Line })
 	return v.problems

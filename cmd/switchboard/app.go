@@ -105,6 +105,7 @@ type session struct {
 	notices noticeTap
 	// stopIntegrations stops the webhooks and hooks (integrations.go).
 	stopIntegrations func()
+	rulesCRM         *crm.CRM // the rules' own CRM; nil without rules
 }
 
 // callInfo is what naming a call's recording needs.
@@ -247,6 +248,18 @@ func (a *app) startSession(ctx context.Context, cfg *config.Config, o sessionOpt
 		closeLog()
 	})
 	snd.OnDeviceChange(func(ev sound.DeviceEvent) { ph.ReportAudioDevice(ev.Kind, ev.Device, ev.Reason) })
+	// The rules act through a CRM of their own: the engine closes its CRM
+	// when it stops, and the rules still finish the last call's actions
+	// after that (the integrations stop after the engine).
+	if len(cfg.Rules) > 0 {
+		rulesCRM, err := newCRM(db, cfg)
+		if err != nil {
+			log.Error("rules: no CRM", "error", err)
+		} else {
+			integ.useSession(rulesCRM, calls, notify) // integrations_rules.go
+			s.rulesCRM = rulesCRM
+		}
+	}
 	s.stopIntegrations = integ.start(ctx, ph, db, &s.notices) // integrations.go
 	go eng.Run(context.Background())
 	return s, nil
@@ -297,6 +310,9 @@ func (s *session) close() {
 	s.engine.Wait()
 	if s.stopIntegrations != nil {
 		s.stopIntegrations() // after the last notice, before the database closes
+	}
+	if s.rulesCRM != nil {
+		_ = s.rulesCRM.Close() // prepared statements only; the rules have finished
 	}
 	if err := s.db.Close(); err != nil {
 		s.log.Error("close history", "error", errors.Unwrap(err))

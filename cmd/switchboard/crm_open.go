@@ -239,6 +239,12 @@ func formatNotice(notice engine.Notice, asJSON bool, location *time.Location) st
 		return "crm: " + createdLine(*notice.Created) + "\n"
 	case engine.NoticeTaskDue:
 		return taskDueLine(*notice.Due, location) + "\n"
+	case engine.NoticeRule:
+		line := "rule " + notice.Rule + ": " + notice.Text + "\n"
+		if notice.Bell {
+			line = "\a" + line
+		}
+		return line
 	}
 	return ""
 }

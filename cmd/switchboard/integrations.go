@@ -19,6 +19,7 @@ import (
 	"github.com/switchboard/switchboard/internal/engine"
 	"github.com/switchboard/switchboard/internal/eventfilter"
 	"github.com/switchboard/switchboard/internal/hook"
+	"github.com/switchboard/switchboard/internal/rules"
 	"github.com/switchboard/switchboard/internal/store"
 	"github.com/switchboard/switchboard/internal/webhook"
 	"github.com/switchboard/switchboard/phone"
@@ -47,6 +48,8 @@ type integrations struct {
 	names     *webhook.CallerNames
 	hooks     *hook.Runner
 	deliverer *webhook.Deliverer
+	rules     []rules.Rule
+	session   *ruleSession // integrations_rules.go
 }
 
 // newIntegrations reads the secrets (from the environment variables the
@@ -68,6 +71,11 @@ func newIntegrations(cfg *config.Config, log *slog.Logger, stderr func(string, .
 		}
 		in.lookup = &webhook.Lookup{URL: cfg.Lookup.URL, Secret: secretBytes(secret), Timeout: cfg.Lookup.Timeout.Duration}
 	}
+	compiled, err := compileRules(cfg)
+	if err != nil {
+		return nil, err
+	}
+	in.rules = compiled
 	if len(cfg.Hooks) > 0 {
 		hooks := make([]hook.Hook, 0, len(cfg.Hooks))
 		for _, h := range cfg.Hooks {
@@ -140,7 +148,7 @@ func (in *integrations) callerName(ev phone.Event) string {
 // outbox that cannot be prepared is reported, and the session goes on
 // without webhooks: they must never keep the phone from working.
 func (in *integrations) start(ctx context.Context, ph *phone.Phone, db *store.DB, notices *noticeTap) func() {
-	if len(in.endpoints) == 0 && in.hooks == nil {
+	if len(in.endpoints) == 0 && in.hooks == nil && len(in.rules) == 0 {
 		return func() {}
 	}
 	if len(in.endpoints) > 0 {
@@ -152,12 +160,16 @@ func (in *integrations) start(ctx context.Context, ph *phone.Phone, db *store.DB
 			in.deliverer = d
 		}
 	}
+	executor := in.startRules() // after the deliverer: rules may call webhooks
 	sub := ph.Subscribe()
 	pumped := make(chan struct{})
 	go func() {
 		defer close(pumped)
 		for ev := range sub.C {
 			in.publish(string(ev.Kind), ev, func() map[string]string { return hook.PhoneFields(ev) })
+			if executor != nil {
+				executor.Submit(ev)
+			}
 		}
 	}()
 	removeTap := notices.add(func(n engine.Notice) {
@@ -172,6 +184,9 @@ func (in *integrations) start(ctx context.Context, ph *phone.Phone, db *store.DB
 		sub.Close()
 		<-pumped
 		removeTap()
+		if executor != nil {
+			executor.Close() // before the hooks and webhooks it uses
+		}
 		if in.hooks != nil {
 			in.hooks.Close(hookGrace)
 		}

@@ -74,6 +74,6 @@ stdin and stdout are a terminal, else headless like "serve".
 	}
 	root.AddCommand(a.consoleCommand(), a.demoCommand(), a.serveCommand(), a.registerCommand(), a.dialCommand(), a.answerCommand(), a.configCommand(), a.devicesCommand(),
 		a.contactsCommand(), a.cardCommand(), a.casesCommand(), a.tasksCommand(), a.blacklistCommand(), a.historyCommand(),
-		a.ctlCommand(), a.eventsCommand(), a.openCommand())
+		a.ctlCommand(), a.eventsCommand(), a.openCommand(), a.rulesCommand())
 	return root
 }

@@ -95,22 +95,27 @@ func NewRunner(opts Options) *Runner {
 // goroutine; it never waits. Without a free slot the run is dropped.
 func (r *Runner) Handle(ev Event) {
 	for _, h := range r.opts.Hooks {
-		if !h.Events.Match(ev.Name) {
-			continue
+		if h.Events.Match(ev.Name) {
+			r.Start(h, ev)
 		}
-		select {
-		case r.slots <- struct{}{}:
-		default:
-			r.opts.Log.Warn("hook dropped: too many hooks running", "hook", h.Command[0], "event", ev.Name, "max_running", r.opts.MaxRunning)
-			continue
-		}
-		r.running.Add(1)
-		go func() {
-			defer r.running.Done()
-			defer func() { <-r.slots }()
-			r.run(h, ev)
-		}()
 	}
+}
+
+// Start runs one hook for the event whatever its Events (a rule's hook
+// action); like Handle it never waits, and drops the run without a slot.
+func (r *Runner) Start(h Hook, ev Event) {
+	select {
+	case r.slots <- struct{}{}:
+	default:
+		r.opts.Log.Warn("hook dropped: too many hooks running", "hook", h.Command[0], "event", ev.Name, "max_running", r.opts.MaxRunning)
+		return
+	}
+	r.running.Add(1)
+	go func() {
+		defer r.running.Done()
+		defer func() { <-r.slots }()
+		r.run(h, ev)
+	}()
 }
 
 // Close waits up to grace for running hooks, then kills the rest.

@@ -97,6 +97,7 @@ type queued struct {
 	name    string
 	payload []byte
 	at      time.Time
+	onlyURL string // a rule's webhook action: this endpoint only, whatever its events
 }
 
 // New prepares a Deliverer; Start runs it.
@@ -161,13 +162,24 @@ func (d *Deliverer) Publish(name string, payload []byte) {
 	if !d.wanted(name) {
 		return
 	}
+	d.enqueue(queued{name: name, payload: payload, at: d.opts.Clock.Now()})
+}
+
+// PublishTo queues an event for the endpoint with this URL only, whether
+// or not its events list the name (a rule calls it by name).
+func (d *Deliverer) PublishTo(url, name string, payload []byte) {
+	d.enqueue(queued{name: name, payload: payload, at: d.opts.Clock.Now(), onlyURL: url})
+}
+
+func (d *Deliverer) enqueue(ev queued) {
+	name := ev.name
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {
 		return
 	}
 	select {
-	case d.queue <- queued{name: name, payload: payload, at: d.opts.Clock.Now()}:
+	case d.queue <- ev:
 	default:
 		d.lost.Add(1)
 		d.opts.Log.Error("webhooks: event lost, the outbox writer is behind", "event", name)
@@ -234,7 +246,7 @@ func (d *Deliverer) write() {
 	defer close(d.written)
 	for ev := range d.queue {
 		for _, e := range d.opts.Endpoints {
-			if e.Events.Match(ev.name) {
+			if ev.onlyURL == e.URL || ev.onlyURL == "" && e.Events.Match(ev.name) {
 				d.store(e, ev)
 			}
 		}

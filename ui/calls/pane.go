@@ -22,7 +22,19 @@ type Model struct {
 	common   *common.Common
 	calls    []*Call
 	selected int
+	// early holds cards that arrived before their call's first event: the
+	// engine builds the card from the same event on another path, and it
+	// can win the race. Bounded: a card whose call never comes is dropped.
+	early []earlyCard
 }
+
+type earlyCard struct {
+	id   string
+	card *crm.Card
+}
+
+// maxEarlyCards bounds the cards kept for calls not seen yet.
+const maxEarlyCards = 8
 
 // NewModel returns an empty pane.
 func NewModel(c *common.Common) Model { return Model{common: c} }
@@ -39,6 +51,13 @@ func (m *Model) Apply(ev phone.Event) *Call {
 	if ev.Kind != phone.CallIncoming && ev.Kind != phone.CallOutgoing {
 		call.State = Talking
 		call.Apply(ev)
+	}
+	for i, early := range m.early {
+		if early.id == call.ID {
+			call.Card = early.card
+			m.early = append(m.early[:i:i], m.early[i+1:]...)
+			break
+		}
 	}
 	m.calls = append(m.calls, call)
 	// A new ringing call is what the operator acts on next.
@@ -62,7 +81,18 @@ func (m *Model) Find(id string) *Call {
 func (m *Model) SetCard(id string, card *crm.Card) {
 	if c := m.Find(id); c != nil {
 		c.Card = card
+		return
 	}
+	for i := range m.early {
+		if m.early[i].id == id {
+			m.early[i].card = card // a completed card replaces a partial one
+			return
+		}
+	}
+	if len(m.early) == maxEarlyCards {
+		m.early = append(m.early[:0:0], m.early[1:]...)
+	}
+	m.early = append(m.early, earlyCard{id: id, card: card})
 }
 
 // SetMeter stores a level/quality sample.
