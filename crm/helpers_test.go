@@ -71,8 +71,12 @@ func (c *testClock) Waiting() int {
 }
 
 // testSettings is RU, English, UTC, operator "anna".
+// testSettings gives cards a generous bound: the tests check what a card
+// holds, and a loaded machine under -race can take the default 200 ms
+// (TestCardTimeoutGivesPartialCard tests the bound itself).
 func testSettings() Settings {
-	return Settings{DefaultRegion: "RU", Language: LanguageEnglish, TimeZone: "UTC", CurrentOperator: "anna", DefaultCurrency: "RUB"}
+	return Settings{DefaultRegion: "RU", Language: LanguageEnglish, TimeZone: "UTC", CurrentOperator: "anna", DefaultCurrency: "RUB",
+		CardTimeout: time.Minute}
 }
 
 type testEnv struct {
