@@ -160,16 +160,23 @@ func (l latencies) report(b *testing.B) {
 }
 
 // timed runs op once per benchmark iteration and reports percentiles.
+// latencySamples is how many operations one benchmark iteration times.
+const latencySamples = 200
+
 func timed(b *testing.B, d *benchDB, op func(rng *rand.Rand) error) {
 	b.Helper()
 	rng := rand.New(rand.NewPCG(7, 11))
 	var times latencies
 	for b.Loop() {
-		began := time.Now()
-		if err := op(rng); err != nil {
-			b.Fatal(err)
+		// A p99 needs many samples, and make bench runs every benchmark
+		// once (-benchtime 1x): each iteration takes a batch of them.
+		for range latencySamples {
+			began := time.Now()
+			if err := op(rng); err != nil {
+				b.Fatal(err)
+			}
+			times = append(times, time.Since(began))
 		}
-		times = append(times, time.Since(began))
 	}
 	times.report(b)
 	b.ReportMetric(float64(d.calls), "calls")
