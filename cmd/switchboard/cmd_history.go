@@ -129,13 +129,11 @@ func (f *historyFilterFlags) filter(h *historyEnv, now time.Time) (history.Filte
 // parseSince reads a point in time: a date or clock time as parseWhen
 // takes it, or a span back from now ("7d", "36h").
 func parseSince(flag, text string, now time.Time, location *time.Location) (time.Time, error) {
-	if days, found := strings.CutSuffix(strings.TrimSpace(text), "d"); found {
-		var n int
-		if _, err := fmt.Sscanf(days, "%d", &n); err == nil && n >= 0 && fmt.Sprint(n) == days {
-			return now.In(location).AddDate(0, 0, -n), nil
-		}
-	}
-	if span, err := time.ParseDuration(strings.TrimSpace(text)); err == nil && span >= 0 {
+	days, span, ok := parseSpan(text)
+	switch {
+	case ok && span == 0:
+		return now.In(location).AddDate(0, 0, -days), nil
+	case ok && span > 0:
 		return now.Add(-span), nil
 	}
 	at, err := parseWhen(flag, text, now, location)

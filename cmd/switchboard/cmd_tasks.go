@@ -260,15 +260,25 @@ func parseWhen(flag, text string, now time.Time, location *time.Location) (time.
 // parseLater reads a positive span from now: a Go duration ("90m", "2h")
 // or whole days ("3d").
 func parseLater(flag, text string, now time.Time, location *time.Location) (time.Time, error) {
+	days, span, ok := parseSpan(text)
+	switch {
+	case ok && days > 0:
+		return now.In(location).AddDate(0, 0, days), nil
+	case ok && span > 0:
+		return now.Add(span), nil
+	}
+	return time.Time{}, usageErrorf(`%s %q: use a positive duration such as "30m", "2h" or "3d"`, flag, text)
+}
+
+// parseSpan reads a span as whole calendar days ("3d") or a Go duration
+// ("90m", "2h"); exactly one of days and span is set when ok.
+func parseSpan(text string) (days int, span time.Duration, ok bool) {
 	text = strings.TrimSpace(text)
-	if days, found := strings.CutSuffix(text, "d"); found {
-		if n, err := strconv.Atoi(days); err == nil && n > 0 {
-			return now.In(location).AddDate(0, 0, n), nil
+	if count, found := strings.CutSuffix(text, "d"); found {
+		if n, err := strconv.Atoi(count); err == nil && n >= 0 {
+			return n, 0, true
 		}
 	}
 	span, err := time.ParseDuration(text)
-	if err != nil || span <= 0 {
-		return time.Time{}, usageErrorf(`%s %q: use a positive duration such as "30m", "2h" or "3d"`, flag, text)
-	}
-	return now.Add(span), nil
+	return 0, span, err == nil
 }
