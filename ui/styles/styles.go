@@ -6,6 +6,7 @@ package styles
 import (
 	"image/color"
 
+	"charm.land/bubbles/v2/table"
 	"charm.land/lipgloss/v2"
 )
 
@@ -83,4 +84,12 @@ func New(isDark bool) *Styles {
 		StatusBar:   lipgloss.NewStyle().Foreground(p.Text),
 		Footer:      lipgloss.NewStyle().Foreground(p.Subtle),
 	}
+}
+
+// Table is the theme's style for a table screen (history, tasks).
+func (s *Styles) Table() table.Styles {
+	st := table.DefaultStyles()
+	st.Selected = s.Selected
+	st.Header = s.Title.Padding(0, 1)
+	return st
 }

@@ -29,10 +29,7 @@ type Model struct {
 // New returns an empty tasks screen.
 func New(c *common.Common) Model {
 	t := table.New(table.WithFocused(true))
-	st := table.DefaultStyles()
-	st.Selected = c.Styles.Selected
-	st.Header = c.Styles.Title.Padding(0, 1)
-	t.SetStyles(st)
+	t.SetStyles(c.Styles.Table())
 	return Model{common: c, table: t}
 }
 
@@ -131,10 +128,7 @@ func (m Model) View() string {
 
 // Restyle takes the current theme (after the terminal said light or dark).
 func (m Model) Restyle() Model {
-	st := table.DefaultStyles()
-	st.Selected = m.common.Styles.Selected
-	st.Header = m.common.Styles.Title.Padding(0, 1)
-	m.table.SetStyles(st)
+	m.table.SetStyles(m.common.Styles.Table())
 	m.table.SetRows(m.rows())
 	return m
 }
