@@ -60,17 +60,9 @@ func TestIncomingCallStartsOnHold(t *testing.T) {
 	if xml == sippDialogXML {
 		t.Fatal("the scenario's INVITE has no a=fmtp line to put a=sendonly after")
 	}
-	scenario := testpeer.WriteSIPpScenario(t, "invite-sendonly", fmt.Sprintf(xml, sippReInvite(2, "a=sendrecv", "[media_ip]")))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		res, err := testpeer.RunSIPp(t, ctx, "-sf", scenario, listen, "-timeout", "20s", "-trace_err")
-		if err == nil && res.ExitCode != 0 {
-			err = fmt.Errorf("exit %d\n%s", res.ExitCode, res.Stderr)
-		}
-		done <- err
-	}()
+	done := runSIPpAsync(t, ctx, "invite-sendonly", fmt.Sprintf(xml, sippReInvite(2, "a=sendrecv", "[media_ip]")), listen)
 	in := next(t, events, CallIncoming)
 	c, ok := p.Call(in.CallID)
 	if !ok {
@@ -95,17 +87,9 @@ func TestOutgoingCallAnsweredOnHold(t *testing.T) {
 	requirePeers(t, "sipp")
 	port := testpeer.FreePort(t, "udp")
 	const inactive = "m=audio [media_port] RTP/AVP 0\na=rtpmap:0 PCMU/8000\na=inactive"
-	scenario := testpeer.WriteSIPpScenario(t, "answer-inactive", sippUASInfoDTMFXML(inactive, ""))
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		res, err := testpeer.RunSIPp(t, ctx, "-sf", scenario, "-p", fmt.Sprint(port), "-timeout", "25s", "-trace_err")
-		if err == nil && res.ExitCode != 0 {
-			err = fmt.Errorf("exit %d\n%s", res.ExitCode, res.Stderr)
-		}
-		done <- err
-	}()
+	done := startSIPp(t, ctx, "answer-inactive", sippUASInfoDTMFXML(inactive, ""), "-p", fmt.Sprint(port), "-timeout", "25s", "-trace_err")
 	time.Sleep(300 * time.Millisecond) // SIPp binds its socket before reading the scenario's first message
 
 	p, events, _ := startPhone(t, "1001", Options{Codecs: []string{"PCMU"}})

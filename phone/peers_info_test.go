@@ -6,64 +6,18 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/switchboard/switchboard/internal/testpeer"
 )
 
 // sippDialogXML calls us (user 1001), waits for the answer, runs the
 // in-dialog steps put in at %s (sippInfo, sippReInvite) and hangs up.
-const sippDialogXML = `<?xml version="1.0" encoding="ISO-8859-1" ?>
+var sippDialogXML = `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="in-dialog steps">
-  <send retrans="500"><![CDATA[
-INVITE sip:1001@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:ivr@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:1001@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 1 INVITE
-Contact: <sip:ivr@[local_ip]:[local_port]>
-Max-Forwards: 70
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=- 1 1 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0 101
-a=rtpmap:0 PCMU/8000
-a=rtpmap:101 telephone-event/8000
-a=fmtp:101 0-15
-]]></send>
-  <recv response="100" optional="true" />
+` + sippCallUs("ivr", "00", "", "a=fmtp:101 0-15\n") + `  <recv response="100" optional="true" />
   <recv response="180" optional="true" />
   <recv response="200" rrs="true" />
-  <send><![CDATA[
-ACK [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:ivr@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:1001@[remote_ip]:[remote_port]>[peer_tag_param]
-Call-ID: [call_id]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <pause milliseconds="500" />
+` + sippInDialog("ACK", "ivr", "00", 1) + `  <pause milliseconds="500" />
 %s
-  <send retrans="500"><![CDATA[
-BYE [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:ivr@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:1001@[remote_ip]:[remote_port]>[peer_tag_param]
-Call-ID: [call_id]
-CSeq: 9 BYE
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <recv response="200" />
+` + sippInDialog("BYE", "ivr", "00", 9) + `  <recv response="200" />
 </scenario>
 `
 
@@ -98,19 +52,9 @@ func TestSIPInfoDTMFFromSIPp(t *testing.T) {
 		sippInfo(3, "application/dtmf", "#", 200) +
 		sippInfo(4, "application/dtmf-relay", "Signal=hello\r\nDuration=160", 400) +
 		sippInfo(5, "application/dtmf-relay", "Signal=10\r\nDuration=160", 200)
-	scenario := testpeer.WriteSIPpScenario(t, "info-dtmf", fmt.Sprintf(sippDialogXML, infos))
-
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	type sippRun struct {
-		res testpeer.SIPpResult
-		err error
-	}
-	done := make(chan sippRun, 1)
-	go func() {
-		res, err := testpeer.RunSIPp(t, ctx, "-sf", scenario, listen, "-timeout", "20s", "-trace_err")
-		done <- sippRun{res, err}
-	}()
+	done := runSIPpAsync(t, ctx, "info-dtmf", fmt.Sprintf(sippDialogXML, infos), listen)
 	in := next(t, events, CallIncoming)
 	c, ok := p.Call(in.CallID)
 	if !ok {
@@ -132,9 +76,8 @@ func TestSIPInfoDTMFFromSIPp(t *testing.T) {
 	if got := strings.Join(digits, ""); got != "5#*" {
 		t.Errorf("call.dtmf digits %q, want 5#*", got)
 	}
-	run := <-done
-	if run.err != nil || run.res.ExitCode != 0 {
-		t.Errorf("sipp: exit %d, %v\n%s", run.res.ExitCode, run.err, run.res.Stderr)
+	if err := <-done; err != nil {
+		t.Errorf("sipp: %v", err)
 	}
 }
 
@@ -189,19 +132,8 @@ a=rtpmap:101 telephone-event/8000%[2]s
 ]]></send>
   <recv response="100" optional="true" />
   <recv response="200" />
-  <send><![CDATA[
-ACK [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:ivr@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:1001@[remote_ip]:[remote_port]>[peer_tag_param]
-Call-ID: [call_id]
-CSeq: %[1]d ACK
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <pause milliseconds="300" />
-`, cseq, direction, connection)
+`, cseq, direction, connection) + sippInDialog("ACK", "ivr", "00", cseq) + `  <pause milliseconds="300" />
+`
 }
 
 // The other ways a PBX or an older phone holds us: a=inactive, and the
@@ -216,17 +148,9 @@ func TestRemoteHoldVariantsFromSIPp(t *testing.T) {
 		sippReInvite(4, "", "0.0.0.0") +
 		sippReInvite(5, "", "[media_ip]") +
 		sippReInvite(6, "a=sendrecv", "[media_ip]")
-	scenario := testpeer.WriteSIPpScenario(t, "reinvite-hold", fmt.Sprintf(sippDialogXML, reInvites))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		res, err := testpeer.RunSIPp(t, ctx, "-sf", scenario, listen, "-timeout", "20s", "-trace_err")
-		if err == nil && res.ExitCode != 0 {
-			err = fmt.Errorf("exit %d\n%s", res.ExitCode, res.Stderr)
-		}
-		done <- err
-	}()
+	done := runSIPpAsync(t, ctx, "reinvite-hold", fmt.Sprintf(sippDialogXML, reInvites), listen)
 	in := next(t, events, CallIncoming)
 	c, _ := p.Call(in.CallID)
 	if err := c.Answer(Media{}); err != nil {

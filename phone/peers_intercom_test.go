@@ -10,7 +10,6 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/switchboard/switchboard/config"
-	"github.com/switchboard/switchboard/internal/testpeer"
 )
 
 // A SIPp pager calls with Call-Info answer-after=1 on an intercom account:
@@ -21,17 +20,9 @@ func TestIntercomCallFromSIPpAnsweredAfterDelay(t *testing.T) {
 		func(a *config.Account) { a.Intercom = true })
 	scenarioXML := strings.Replace(fmt.Sprintf(sippDialogXML, ""), "Max-Forwards: 70\n",
 		"Max-Forwards: 70\nCall-Info: <sip:127.0.0.1>;answer-after=1\n", 1)
-	scenario := testpeer.WriteSIPpScenario(t, "intercom", scenarioXML)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		res, err := testpeer.RunSIPp(t, ctx, "-sf", scenario, listen, "-timeout", "15s")
-		if err == nil && res.ExitCode != 0 {
-			err = fmt.Errorf("sipp exit %d: %s", res.ExitCode, res.Stderr)
-		}
-		done <- err
-	}()
+	done := startSIPp(t, ctx, "intercom", scenarioXML, listen, "-timeout", "15s")
 	rang := next(t, events, CallIncoming)
 	answered := next(t, events, CallAnswered)
 	if wait := answered.Time.Sub(rang.Time); wait < 900*time.Millisecond || wait > 3*time.Second {

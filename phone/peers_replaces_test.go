@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/switchboard/switchboard/internal/testpeer"
 )
 
 // Being the target of an attended transfer, with SIPp playing both other
@@ -18,114 +16,28 @@ import (
 // transferred. A Replaces naming no dialog of ours gets 481.
 
 // sippConsultXML calls us and waits for our BYE.
-const sippConsultXML = `<?xml version="1.0" encoding="ISO-8859-1" ?>
+var sippConsultXML = `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="consultation">
-  <send retrans="500"><![CDATA[
-INVITE sip:1001@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:transferor@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:1001@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 1 INVITE
-Contact: <sip:transferor@[local_ip]:[local_port]>
-Max-Forwards: 70
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=- 1 1 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0 101
-a=rtpmap:0 PCMU/8000
-a=rtpmap:101 telephone-event/8000
-]]></send>
-  <recv response="100" optional="true" />
+` + sippCallUs("transferor", "00", "", "") + `  <recv response="100" optional="true" />
   <recv response="180" optional="true" />
   <recv response="200" rrs="true" />
-  <send><![CDATA[
-ACK [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:transferor@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:1001@[remote_ip]:[remote_port]>[peer_tag_param]
-Call-ID: [call_id]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <recv request="BYE" timeout="15000" />
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
-</scenario>
+` + sippInDialog("ACK", "transferor", "00", 1) + `  <recv request="BYE" timeout="15000" />
+` + sippOKToLast + `</scenario>
 `
 
 // sippReplacingInvite is the transferee's INVITE; its Replaces value is
 // put in at the first %s, the steps after the INVITE at the second.
-const sippReplacingInvite = `<?xml version="1.0" encoding="ISO-8859-1" ?>
+var sippReplacingInvite = `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="transferee">
-  <send retrans="500"><![CDATA[
-INVITE sip:1001@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:transferee@[local_ip]:[local_port]>;tag=[pid]SIPpTag01[call_number]
-To: <sip:1001@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 1 INVITE
-Contact: <sip:transferee@[local_ip]:[local_port]>
-Replaces: %s
-Max-Forwards: 70
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=- 1 1 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0 101
-a=rtpmap:0 PCMU/8000
-a=rtpmap:101 telephone-event/8000
-]]></send>
-  <recv response="100" optional="true" />
+` + sippCallUs("transferee", "01", "Replaces: %s\n", "") + `  <recv response="100" optional="true" />
 %s
 </scenario>
 `
 
 // Answered at once, then talked and hung up by the transferee.
-const sippReplacedSteps = `  <recv response="200" rrs="true" />
-  <send><![CDATA[
-ACK [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:transferee@[local_ip]:[local_port]>;tag=[pid]SIPpTag01[call_number]
-To: <sip:1001@[remote_ip]:[remote_port]>[peer_tag_param]
-Call-ID: [call_id]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <pause milliseconds="1000" />
-  <send retrans="500"><![CDATA[
-BYE [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:transferee@[local_ip]:[local_port]>;tag=[pid]SIPpTag01[call_number]
-To: <sip:1001@[remote_ip]:[remote_port]>[peer_tag_param]
-Call-ID: [call_id]
-CSeq: 2 BYE
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <recv response="200" />`
+var sippReplacedSteps = `  <recv response="200" rrs="true" />
+` + sippInDialog("ACK", "transferee", "01", 1) + `  <pause milliseconds="1000" />
+` + sippInDialog("BYE", "transferee", "01", 2) + `  <recv response="200" />`
 
 // Refused: the response code is put in at %d; the ACK of a failure reuses
 // the INVITE's Via (same transaction).
@@ -141,20 +53,6 @@ Max-Forwards: 70
 Content-Length: 0
 
 ]]></send>`
-
-func runSIPpAsync(t *testing.T, ctx context.Context, name, xml string, args ...string) <-chan error {
-	t.Helper()
-	scenario := testpeer.WriteSIPpScenario(t, name, xml)
-	done := make(chan error, 1)
-	go func() {
-		res, err := testpeer.RunSIPp(t, ctx, append([]string{"-sf", scenario, "-timeout", "20s", "-trace_err"}, args...)...)
-		if err == nil && res.ExitCode != 0 {
-			err = fmt.Errorf("sipp %s: exit %d\n%s", name, res.ExitCode, res.Stderr)
-		}
-		done <- err
-	}()
-	return done
-}
 
 func TestReplacesFromSIPpTakesOverTheCall(t *testing.T) {
 	requirePeers(t, "sipp")
