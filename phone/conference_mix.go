@@ -79,7 +79,9 @@ func (l *conferenceLeg) heard(frame []int16) {
 		}
 		q := append(other.inbox[l], l.toMixBuf...)
 		if over := len(q) - limit; over > 0 {
-			q = q[over:] // the clocks drifted: drop the oldest audio
+			// The clocks drifted: drop the oldest audio. Shift rather than
+			// reslice, so the queue keeps its array and append stops allocating.
+			q = q[:copy(q, q[over:])]
 		}
 		other.inbox[l] = q
 	}
@@ -96,7 +98,7 @@ func (l *conferenceLeg) mixInto(frame []int16) {
 		for i := range n {
 			mix[i] = saturate(int32(mix[i]) + int32(q[i]))
 		}
-		l.inbox[src] = q[n:]
+		l.inbox[src] = q[:copy(q, q[n:])] // shifted: the array is reused by heard's append
 	}
 	l.conf.audioMu.Unlock()
 

@@ -61,6 +61,7 @@ type sender struct {
 	nextDigitAt time.Time    // the gap after the previous digit ends here
 	wasSilent   bool         // nothing was written for a while (remote hold, DTMF)
 	music       *heldSource  // the hold music last read, closed when replaced
+	holdTimer   *time.Timer  // paces the loop while the far end holds us; reused
 }
 
 // retireMusic closes the hold music last read when the call moved on to next
@@ -160,9 +161,15 @@ func (s *sender) sendFrame() bool {
 		// diago drops recvonly writes but not inactive ones, nor those of a
 		// c=0.0.0.0 hold (which Linux delivers to this very host): send nothing.
 		s.wasSilent = true
+		if s.holdTimer == nil {
+			s.holdTimer = time.NewTimer(frameInterval)
+		} else {
+			s.holdTimer.Reset(frameInterval)
+		}
 		select {
-		case <-time.After(frameInterval):
+		case <-s.holdTimer.C:
 		case <-p.quit:
+			s.holdTimer.Stop()
 			return false
 		}
 		return true
