@@ -26,6 +26,7 @@ type Config struct {
 	Screening Screening `toml:"screening"`
 	CRM       CRM       `toml:"crm"`
 	Control   Control   `toml:"control"`
+	Security  Security  `toml:"security"`
 	Lookup    Lookup    `toml:"lookup"`
 	Webhooks  []Webhook `toml:"webhooks"`
 	Hooks     []Hook    `toml:"hooks"`
@@ -148,7 +149,15 @@ type Account struct {
 	// DTMF is how digits are sent: "rfc4733" (telephone events in the RTP
 	// stream), "info" (SIP INFO application/dtmf-relay) or "auto" (default:
 	// RFC 4733 when the answer's SDP has telephone-event, else SIP INFO).
-	DTMF          string   `toml:"dtmf"`
+	DTMF string `toml:"dtmf"`
+	// AcceptCallsFrom is "any" (default) or "registrar": only calls whose
+	// packets come from the registrar's address ring; others get 403. The
+	// usual protection for a softphone behind a PBX.
+	AcceptCallsFrom string `toml:"accept_calls_from"`
+	// SRTP encrypts the call's audio with SDES-SRTP: "off" (default),
+	// "optional" (offer it, accept plain RTP too) or "mandatory" (only
+	// encrypted calls; others are refused with 488).
+	SRTP          string   `toml:"srtp"`
 	DisplayName   string   `toml:"display_name"`
 	Expires       Duration `toml:"expires"`        // registration expiry asked for, default 300s, min 10s
 	RetryInterval Duration `toml:"retry_interval"` // back-off base after a failed registration, default 5s

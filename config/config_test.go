@@ -85,6 +85,7 @@ func TestLoadGoodFullFile(t *testing.T) {
 		Listen: "127.0.0.1:5061", Register: true, DisplayName: "Alice",
 		Expires: Duration{10 * time.Minute}, RetryInterval: Duration{10 * time.Second}, Keepalive: Duration{defaultKeepalive},
 		TLS: TLS{ServerName: "sip.example.com", InsecureSkipVerify: true}, DTMF: DTMFAuto,
+		AcceptCallsFrom: AcceptCallsFromAny, SRTP: SRTPOff,
 	}
 	if !reflect.DeepEqual(work, wantWork) {
 		t.Errorf("work account =\n%+v\nwant\n%+v", work, wantWork)
@@ -94,7 +95,7 @@ func TestLoadGoodFullFile(t *testing.T) {
 		Name: "lab", User: "bob", Password: "lab-secret", Domain: "::1", Transport: "tcp",
 		Listen: "[::1]:5070", AutoAnswer: true,
 		Expires: Duration{defaultExpires}, RetryInterval: Duration{defaultRetryInterval}, Keepalive: Duration{defaultKeepalive},
-		DTMF: DTMFAuto,
+		DTMF: DTMFAuto, AcceptCallsFrom: AcceptCallsFromAny, SRTP: SRTPOff,
 	}
 	if !reflect.DeepEqual(lab, wantLab) {
 		t.Errorf("lab account =\n%+v\nwant\n%+v", lab, wantLab)
@@ -446,5 +447,42 @@ func TestSchemaCoversEveryField(t *testing.T) {
 	}
 	if want, got := count(reflect.TypeFor[Config]()), countSchema(configSchema()); got != want {
 		t.Errorf("schema has %d keys, Config has %d tagged fields", got, want)
+	}
+}
+
+func TestSecuritySettings(t *testing.T) {
+	isolateEnv(t)
+	cfg, err := Load(writeConfig(t, `
+[security]
+invites_per_minute = 0
+
+[[accounts]]
+name = "pbx"
+user = "op"
+registrar = "127.0.0.1:5060"
+accept_calls_from = "registrar"
+srtp = "mandatory"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Security.InvitesPerMinute != 0 || cfg.Security.InviteBurst != defaultInviteBurst || cfg.Security.RequestsPerSecond != defaultRequestsPerSecond || cfg.Security.ShowVersion {
+		t.Errorf("security = %+v: an explicit 0 must stay, absent keys get defaults", cfg.Security)
+	}
+	if a := cfg.Accounts[0]; a.AcceptCallsFrom != AcceptCallsFromRegistrar || a.SRTP != SRTPMandatory {
+		t.Errorf("account = %+v", a)
+	}
+
+	for _, bad := range []struct{ text, want string }{
+		{"[security]\ninvites_per_minute = -1\n", "security.invites_per_minute"},
+		{"[security]\ninvite_burst = 0\n", "security.invite_burst"},
+		{"[[accounts]]\nname = \"a\"\nuser = \"op\"\naccept_calls_from = \"registrar\"\n", "needs a registrar"},
+		{"[[accounts]]\nname = \"a\"\nuser = \"op\"\naccept_calls_from = \"friends\"\n", `unknown value "friends"`},
+		{"[[accounts]]\nname = \"a\"\nuser = \"op\"\nsrtp = \"yes\"\n", `unknown value "yes" (use off, optional or mandatory)`},
+	} {
+		_, err := Load(writeConfig(t, bad.text))
+		if err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q: err = %v, want it to mention %q", bad.text, err, bad.want)
+		}
 	}
 }

@@ -229,6 +229,22 @@ tcp_listen = ""
 # itself); required with tcp_listen.
 token_env = ""
 
+[security]
+# Protection for a phone that listens on a SIP port (see docs/security.md).
+# Put switchboard's version in the User-Agent and Server headers. Off, a
+# scanner learns nothing about the software it found.
+show_version = false
+# New calls (INVITEs) one source address may start per minute; beyond it they
+# are refused with "503 Service Unavailable" without ringing, and an event
+# says so. 0 = no limit.
+invites_per_minute = 30
+# How many INVITEs a source may send at once before that rate applies.
+invite_burst = 10
+# Other requests from outside a call (OPTIONS, REGISTER, MESSAGE ..., as
+# scanners send) per source and second; beyond it they are dropped
+# unanswered. 0 = no limit.
+requests_per_second = 20
+
 [lookup]
 # Optional caller look-up (like a PBX asking the CRM when a call starts): an
 # incoming call is POSTed to this URL before it rings, as {"number",
@@ -369,6 +385,13 @@ accept_transfer = false
 # stream), "info" (SIP INFO requests, application/dtmf-relay) or "auto": RFC
 # 4733 when the other side offers telephone-event, else SIP INFO.
 dtmf = "auto"
+# Who may call this account: "any", or "registrar" to let only calls that
+# come from the registrar's address ring (others get "403 Forbidden") - the
+# usual protection for a softphone behind a PBX.
+accept_calls_from = "any"
+# Encrypted audio (SDES-SRTP): "off", "optional" (offered; plain calls are
+# accepted too) or "mandatory" (calls without SRTP are refused with "488").
+srtp = "off"
 # Name shown to the people you call. Optional.
 display_name = ""
 # Registration lifetime asked of the registrar (at least "10s").

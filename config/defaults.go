@@ -98,6 +98,7 @@ func Default() *Config {
 		Console:   Console{Bell: true, DesktopNotify: true},
 		CRM:       defaultCRM(),
 		Lookup:    Lookup{Timeout: Duration{defaultLookupTimeout}},
+		Security:  defaultSecurity(),
 		Accounts:  []Account{defaultAccount()},
 	}
 }
@@ -113,6 +114,9 @@ func defaultAccount() Account {
 		RetryInterval: Duration{defaultRetryInterval},
 		Keepalive:     Duration{defaultKeepalive},
 		DTMF:          defaultDTMF,
+
+		AcceptCallsFrom: defaultAcceptCallsFrom,
+		SRTP:            defaultSRTP,
 	}
 }
 
@@ -155,6 +159,7 @@ func applyDefaults(cfg *Config, keys keyIndex) {
 	}
 	applyCRMDefaults(&cfg.CRM, keys)
 	applyControlDefaults(&cfg.Control, baseDir)
+	applySecurityDefaults(&cfg.Security, keys)
 	applyIntegrationDefaults(cfg, keys, baseDir)
 	applyRuleDefaults(cfg, keys, baseDir)
 	// A file without accounts (e.g. one only setting log_level) still gives
@@ -186,6 +191,12 @@ func applyAccountDefaults(account *Account, path string, keys keyIndex, baseDir 
 	}
 	if account.DTMF == "" {
 		account.DTMF = defaultDTMF
+	}
+	if account.AcceptCallsFrom == "" {
+		account.AcceptCallsFrom = defaultAcceptCallsFrom
+	}
+	if account.SRTP == "" {
+		account.SRTP = defaultSRTP
 	}
 	if account.TLS.CAFile != "" {
 		account.TLS.CAFile = resolvePath(baseDir, account.TLS.CAFile, "")

@@ -55,6 +55,7 @@ func validate(cfg *Config, keys keyIndex) []Problem {
 	v.checkScreening(cfg.Screening)
 	v.checkCRM(cfg.CRM)
 	v.checkControl(cfg.Control)
+	v.checkSecurity(cfg.Security)
 	v.checkIntegrations(cfg)
 	v.checkRules(cfg)
 	v.checkAccounts(cfg.Accounts)
@@ -258,6 +259,7 @@ func (v *validator) checkAccount(path string, account *Account) {
 		v.report(path+".dtmf", "unknown DTMF method %q (use auto, rfc4733 or info)", account.DTMF)
 	}
 	v.checkTLS(path, account)
+	v.checkAccountSecurity(path, account)
 }
 
 // maxAutoAnswerDelay bounds auto_answer_delay: a longer one is a typo, and
