@@ -40,7 +40,10 @@ type Options struct {
 	// AutoAnswer gives the audio of calls answered automatically (accounts with
 	// auto_answer = true). nil disables automatic answering.
 	AutoAnswer func(*Call) Media
-	Logger     *slog.Logger
+	// Security: headers that reveal the version, per-source rate limits
+	// (guard.go). The zero value shows no version and limits nothing.
+	Security config.Security
+	Logger   *slog.Logger
 }
 
 // Phone runs every configured account. One Phone serves the console, the headless

@@ -211,6 +211,7 @@ func (a *app) startSession(ctx context.Context, cfg *config.Config, o sessionOpt
 		Screening:      integ.screening(engine.Screening(cfg.Screening.Blocked, contacts, log)),
 		AutoAnswer:     autoAnswer,
 		Tones:          snd.Tones(),
+		Security:       cfg.Security,
 		Logger:         log,
 	})
 	if err != nil {
