@@ -318,7 +318,7 @@ timeout = "300ms"
 # [[rules.actions]]
 # do = "case"
 # case: kind and status (CRM defaults when left out).
-# kind = "support"
+# kind = "lead"
 # The case's status.
 # status = "new"
 # The case's title (default "Call from NUMBER").

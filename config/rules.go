@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Events a rule can be "on". call.missed is not a phone event of its own:
@@ -183,6 +184,11 @@ func (v *validator) checkRules(cfg *Config) {
 				v.report(elementPath(path+".days", j), "%v", err)
 			}
 		}
+		for j, status := range rule.CaseStatus {
+			if !hasCaseStatus(cfg.CRM, status) {
+				v.report(elementPath(path+".case_status", j), "%q is not one of [[crm.case_statuses]] (%s)", status, strings.Join(caseStatusNames(cfg.CRM), ", "))
+			}
+		}
 		v.checkRuleRepeat(path, rule)
 		if len(rule.Actions) == 0 {
 			v.report(path, "needs at least one [[rules.actions]]")
@@ -223,8 +229,19 @@ func (v *validator) checkRuleAction(cfg *Config, path string, action RuleAction)
 			v.report(path+".in", "must be between 0s and %s, got %s", maxRuleTaskIn, action.In.Duration)
 		}
 	case "tag":
-		if strings.TrimSpace(action.Tag) == "" {
+		switch tag := strings.TrimSpace(action.Tag); {
+		case tag == "":
 			v.reportAt(path+".do", path+".tag", "a tag action needs tag = \"name\"")
+		case strings.IndexFunc(tag, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+			// The history stores tags as single words (history.NormaliseTag).
+			v.report(path+".tag", "%q: a tag is one word without spaces (e.g. \"vip\" or \"follow-up\")", action.Tag)
+		}
+	case "case":
+		if action.Kind != "" && !contains(cfg.CRM.CaseKinds, action.Kind) {
+			v.report(path+".kind", "%q is not one of crm.case_kinds (%s)", action.Kind, strings.Join(cfg.CRM.CaseKinds, ", "))
+		}
+		if action.Status != "" && !hasCaseStatus(cfg.CRM, action.Status) {
+			v.report(path+".status", "%q is not one of [[crm.case_statuses]] (%s)", action.Status, strings.Join(caseStatusNames(cfg.CRM), ", "))
 		}
 	case "notify":
 		if strings.TrimSpace(action.Text) == "" {
@@ -240,6 +257,18 @@ func (v *validator) checkRuleAction(cfg *Config, path string, action RuleAction)
 		}
 		v.checkTimeout(path+".timeout", action.Timeout.Duration, maxHookTimeout)
 	}
+}
+
+func hasCaseStatus(crm CRM, name string) bool {
+	return contains(caseStatusNames(crm), name)
+}
+
+func caseStatusNames(crm CRM) []string {
+	names := make([]string, 0, len(crm.CaseStatuses))
+	for _, status := range crm.CaseStatuses {
+		names = append(names, status.Name)
+	}
+	return names
 }
 
 func contains(list []string, s string) bool {

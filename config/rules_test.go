@@ -59,6 +59,10 @@ func TestLoadRulesReportsProblems(t *testing.T) {
 		{"key of another action", rule + action + "note = \"n\"\n", 7, "rules[0].actions[0].note", "does not read"},
 		{"unknown webhook", rule + "[[rules.actions]]\ndo = \"webhook\"\nwebhook = \"nope\"\n", 6, "rules[0].actions[0].webhook", "[[webhooks]]"},
 		{"hook without command", rule + "[[rules.actions]]\ndo = \"hook\"\n", 5, "rules[0].actions[0].command", "needs a command"},
+		{"tag with a space", rule + "[[rules.actions]]\ndo = \"tag\"\ntag = \"call back\"\n", 6, "rules[0].actions[0].tag", "one word"},
+		{"unknown case status", rule + "case_status = [\"new\", \"pending\"]\n" + action, 4, "rules[0].case_status[1]", "[[crm.case_statuses]]"},
+		{"case action with unknown kind", rule + "[[rules.actions]]\ndo = \"case\"\nkind = \"ticket\"\n", 6, "rules[0].actions[0].kind", "crm.case_kinds"},
+		{"case action with unknown status", rule + "[[rules.actions]]\ndo = \"case\"\nstatus = \"open\"\n", 6, "rules[0].actions[0].status", "[[crm.case_statuses]]"},
 		{"unknown key", rule + "colour = \"red\"\n" + action, 4, "rules[0].colour", ""},
 	}
 	for _, tt := range tests {
