@@ -63,6 +63,10 @@ they are now; nothing is created, tagged or sent.`,
 			if err := json.Unmarshal(raw, &ev); err != nil {
 				return withExit(exitUsage, fmt.Errorf("%s: not an event line: %w", args[0], err))
 			}
+			if ev.Kind == "" {
+				// Without it no rule could match, and "no rule fires" would mislead.
+				return withExit(exitUsage, fmt.Errorf(`%s: no "event" field (e.g. "event": "call.ended", as switchboard events prints)`, args[0]))
+			}
 			return a.withHistory(cmd.Context(), func(h *historyEnv) error {
 				compiled, err := compileRules(h.cfg)
 				if err != nil {

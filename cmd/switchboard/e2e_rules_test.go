@@ -67,6 +67,12 @@ tag = "stranger"
 			t.Errorf("rules test for %s: exit %d, fires %v wanted\n%s\n%s", number, code, fires, said, errText)
 		}
 	}
+	// An event without its "event" field would match nothing: a usage error,
+	// not a silent "no rule fires".
+	nameless := writeFile(t, "nameless.json", `{"kind":"call.ended","direction":"in","number":"+74950000001","result":"missed"}`)
+	if code, _, errText := runSB(t, 30*time.Second, "--config", cfg, "rules", "test", nameless); code != exitUsage || !strings.Contains(errText, `no "event" field`) {
+		t.Errorf("rules test without an event name: exit %d, %q", code, errText)
+	}
 	sbJSON(t, exitOK, &tasks, "--config", cfg, "tasks", "list", "--json")
 	if len(tasks) != 1 {
 		t.Errorf("rules test acted: %d tasks", len(tasks))

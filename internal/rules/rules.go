@@ -207,7 +207,7 @@ func (r Rule) Summary() string {
 		conditions = append(conditions, "days "+strings.Join(days, ","))
 	}
 	if r.Repeat > 0 {
-		conditions = append(conditions, fmt.Sprintf("repeat %d within %s", r.Repeat, r.Within))
+		conditions = append(conditions, fmt.Sprintf("repeat %d within %s", r.Repeat, shortDuration(r.Within)))
 	}
 	when := "always"
 	if len(conditions) > 0 {
@@ -220,13 +220,19 @@ func (r Rule) Summary() string {
 	return fmt.Sprintf("%s: on %s when %s → %s", r.Name, r.On, when, strings.Join(actions, "; "))
 }
 
+// shortDuration writes durations as the configuration does ("10m", not "10m0s").
+func shortDuration(d time.Duration) string {
+	text, _ := config.Duration{Duration: d}.MarshalText()
+	return string(text)
+}
+
 func clock(minutes int) string { return fmt.Sprintf("%02d:%02d", minutes/60, minutes%60) }
 
 // Describe says what an action does, in a few words.
 func Describe(a config.RuleAction) string {
 	switch a.Do {
 	case "task":
-		return strings.TrimSpace(fmt.Sprintf("task in %s %s", a.In.Duration, quoteIf(a.Note)))
+		return strings.TrimSpace(fmt.Sprintf("task in %s %s", shortDuration(a.In.Duration), quoteIf(a.Note)))
 	case "contact":
 		return strings.TrimSpace("contact (if unknown) " + quoteIf(a.Name))
 	case "case":
