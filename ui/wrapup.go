@@ -8,13 +8,14 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/switchboard/switchboard/ui/calls"
 	"github.com/switchboard/switchboard/ui/keys"
 )
 
 // openWrapUp asks for the disposition of a call that just ended, when the
-// configuration wants a wrap-up. A ringing call's popup stays above it, so
-// the next call can be answered at once; the prompt waits underneath until
-// the popup is closed.
+// configuration wants a wrap-up. Another ringing call's popup stays above
+// it, so that call can be answered at once; the prompt waits underneath
+// until that popup is closed.
 func (m *Model) openWrapUp(callID, name string) {
 	if !m.settings.WrapUp || len(m.settings.Dispositions) == 0 {
 		return
@@ -26,7 +27,13 @@ func (m *Model) openWrapUp(callID, name string) {
 	}
 	o := overlay{kind: overlayWrapUp, callID: callID, title: name}
 	for i := range m.overlays {
-		if m.overlays[i].kind == overlayPopup {
+		if m.overlays[i].kind != overlayPopup {
+			continue
+		}
+		// Only another call that still rings stays above the prompt; the
+		// card of the call that just ended goes under it (its callback
+		// keys are digits too, and the prompt asks first).
+		if ringing := m.calls.Find(m.overlays[i].popup.CallID); ringing != nil && ringing.ID != callID && ringing.State == calls.Ringing {
 			m.overlays = slices.Insert(m.overlays, i, o)
 			return
 		}
