@@ -81,7 +81,10 @@ func (m Model) footer(ctx keyContext, width int) string {
 func (m Model) framedScreen(content string, width, height int) string {
 	st := m.common.Styles.PaneFocused
 	inner := height - st.GetVerticalFrameSize()
-	return st.Width(width).Height(height).Render(fit(content, width-st.GetHorizontalFrameSize(), inner))
+	// fit makes the content exactly the inner size, so the style only adds
+	// the frame: no Width/Height, which would wrap and measure every line
+	// again (a third of a history key's time).
+	return st.Render(fit(content, width-st.GetHorizontalFrameSize(), inner))
 }
 
 // callsScreen is the dialer and the calls pane, side by side on wide
@@ -125,10 +128,12 @@ func fit(s string, width, height int) string {
 		lines = lines[:height]
 	}
 	for i, l := range lines {
-		if lipgloss.Width(l) > width {
+		w := ansi.StringWidth(l)
+		if w > width {
 			l = ansi.Truncate(l, width, "…")
+			w = ansi.StringWidth(l)
 		}
-		lines[i] = l + strings.Repeat(" ", max(0, width-lipgloss.Width(l)))
+		lines[i] = l + strings.Repeat(" ", max(0, width-w))
 	}
 	for len(lines) < height {
 		lines = append(lines, strings.Repeat(" ", width))

@@ -23,7 +23,7 @@ const NotCalledBackMark = "!"
 // Model is the history screen.
 type Model struct {
 	common     *common.Common
-	table      table.Model
+	table      rowView
 	calls      []hist.Call
 	missedOnly bool
 	number     string // a number the list is narrowed to ("open history" on the popup)
@@ -39,9 +39,7 @@ type Model struct {
 
 // New returns an empty history screen.
 func New(c *common.Common) Model {
-	t := table.New(table.WithFocused(true))
-	t.SetStyles(c.Styles.Table())
-	return Model{common: c, table: t}
+	return Model{common: c, table: newRowView(c.Styles.Table())}
 }
 
 // Filter is what the backend is asked for.
@@ -140,15 +138,13 @@ func (m Model) Selected() *hist.Call {
 
 // Update moves the cursor.
 func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
-	var cmd tea.Cmd
-	m.table, cmd = m.table.Update(msg)
-	return m, cmd
+	m.table.Update(msg)
+	return m, nil
 }
 
 // SetSize fits the table into width×height cells.
 func (m *Model) SetSize(width, height int) {
 	m.table.SetColumns(columns(width))
-	m.table.SetWidth(width)
 	m.table.SetHeight(max(3, height-1))
 	m.table.SetRows(m.rows())
 }
