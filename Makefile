@@ -11,10 +11,10 @@ TAGS    := with_opus_c
 # audio peers the tests talk to (Kamailio, baresip, SIPp, sox, PulseAudio).
 RUN_PACKAGES  := ca-certificates portaudio19-dev libopus-dev libopusfile-dev pkg-config
 TEST_PACKAGES := $(RUN_PACKAGES) kamailio kamailio-extra-modules kamailio-tls-modules \
-	baresip sip-tester sipsak sox libsox-fmt-all netcat-openbsd openssl \
+	baresip sip-tester sipsak sipvicious sox libsox-fmt-all netcat-openbsd openssl \
 	pulseaudio pulseaudio-utils alsa-utils libasound2-plugins tmux
 
-.PHONY: all build run test test-short bench lint fuzz deps-run deps-test clean
+.PHONY: all build run test test-short bench soak lint fuzz deps-run deps-test clean
 
 all: build
 
@@ -39,7 +39,8 @@ test: deps-test
 
 ## fuzz: every fuzz target for a short, bounded time (FUZZTIME each; part of make test)
 FUZZTIME ?= 10s
-FUZZ_TARGETS := ./crm/numbers:FuzzNormalize ./crm:FuzzImportCSV ./config:FuzzLoad \
+FUZZ_TARGETS := ./crm/numbers:FuzzNormalize ./crm:FuzzImportCSV ./crm:FuzzImportVCard ./config:FuzzLoad \
+	./internal/control:FuzzRequestLines \
 	./audio:FuzzDecodeWAV ./audio/jitter:FuzzPush ./phone:FuzzParseTarget \
 	./phone:FuzzRemoteAudioDirection ./phone:FuzzParseInfoDTMF ./phone:FuzzParseReferTo \
 	./phone:FuzzParseSipfrag ./phone:FuzzAutoAnswerParams ./phone:FuzzParseReplacesHeader
@@ -62,6 +63,13 @@ BENCH_CALLS    ?= 10000000
 bench: deps-test build
 	SWITCHBOARD_BENCH_CONTACTS=$(BENCH_CONTACTS) SWITCHBOARD_BENCH_CALLS=$(BENCH_CALLS) \
 	SWITCHBOARD_REQUIRE_PEERS=1 $(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+
+## soak: one switchboard serve answers SIPp calls (3 s of audio each) for SOAK_DURATION;
+## memory, goroutines and open files at the start, every 30 s and at the end must stay flat
+SOAK_DURATION ?= 3m
+soak: deps-test build
+	SWITCHBOARD_SOAK_DURATION=$(SOAK_DURATION) SWITCHBOARD_REQUIRE_PEERS=1 $(GO) test -tags $(TAGS) \
+		-run '^$$' -bench '^BenchmarkSoak$$' -benchtime 1x -timeout 60m ./cmd/switchboard
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -67,6 +67,9 @@ func (s *Subscription) Close() {
 // Publish delivers e to every subscriber. It blocks only for terminal events sent
 // to a subscriber whose buffer is full, which keeps their order and completeness.
 func (b *Bus) Publish(e Event) {
+	// The far end writes reason phrases and transfer targets too; the
+	// caller's own fields were cleaned when the call began.
+	e.Reason, e.TransferTarget = callerText(e.Reason), callerText(e.TransferTarget)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {

@@ -42,6 +42,7 @@ type Call struct {
 	answeredAt time.Time
 	codec      string
 	recording  string
+	srtp       string // the SRTP crypto suite of the answered call's audio; "" when plain
 	pump       *mediaPump
 	ended      Event
 	// dialog is the answered call's SIP dialog (for re-INVITEs) and dialogID
@@ -238,7 +239,7 @@ func (c *Call) finish(dm *diago.DialogMedia, ev Event) {
 	} else if !c.ringingAt.IsZero() {
 		ev.RingMS = now.Sub(c.ringingAt).Milliseconds()
 	}
-	ev.Codec, ev.Recording = c.codec, c.recording
+	ev.Codec, ev.Recording, ev.SRTP = c.codec, c.recording, c.srtp
 	c.state = StateEnded
 	c.ended = ev
 	c.mu.Unlock()

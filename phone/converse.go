@@ -2,6 +2,7 @@ package phone
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/emiago/diago"
@@ -31,8 +32,10 @@ func (p *Phone) converse(ctx context.Context, c *Call, d dialog, m Media, maxDur
 	// The offer and answer are exchanged: the DTMF method is known before
 	// the call is active, so that no SendDTMF sees none.
 	dtmfMethod := dtmfMethodFor(p.accountDTMF(c.Account), negotiatedTelephoneEvent(d.Media()))
+	srtpSuite := negotiatedSRTP(p.accountSRTP(c.Account), d) // srtp.go
 	c.mu.Lock()
 	c.dialog, c.dialogID, c.media, c.dtmfMethod = d, d.Id(), m, dtmfMethod
+	c.srtp = srtpSuite
 	c.localTag, c.remoteTag = local, remote
 	c.mu.Unlock()
 	c.setState(StateActive)
@@ -44,12 +47,21 @@ func (p *Phone) converse(ctx context.Context, c *Call, d dialog, m Media, maxDur
 		return
 	}
 	ans := c.event(CallAnswered)
-	ans.Code, ans.Codec, ans.Recording = sip.StatusOK, c.codec, c.recording
+	ans.Code, ans.Codec, ans.Recording, ans.SRTP = sip.StatusOK, c.codec, c.recording, srtpSuite
 	p.bus.Publish(ans)
 	close(c.answered)
 	p.applySetupHold(c, d) // initial_hold.go
 
-	by, reason := p.talk(ctx, d.Context(), maxDuration)
+	// The watchdog ends a call whose network is gone (netwatch_call.go).
+	watched, stopWatch := context.WithCancelCause(ctx)
+	watchDone := make(chan struct{})
+	go func() {
+		defer close(watchDone)
+		p.watchCall(watched, c, d.Media(), stopWatch)
+	}()
+	by, reason := p.talk(watched, d.Context(), maxDuration)
+	stopWatch(nil)
+	<-watchDone
 	if by == "local" {
 		p.hangupDialog(d)
 	}
@@ -82,6 +94,10 @@ func (p *Phone) talk(local, remote context.Context, maxDuration time.Duration) (
 	case <-remote.Done():
 		return "remote", "remote hung up"
 	case <-local.Done():
+		var dropped *callDropped
+		if errors.As(context.Cause(local), &dropped) {
+			return "local", dropped.reason
+		}
 		return "local", "hung up"
 	case <-limit:
 		return "local", "maximum call duration reached"

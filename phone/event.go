@@ -12,6 +12,11 @@ const (
 	RegRetrying     Kind = "reg.retrying"     // the next attempt is scheduled after RetryIn
 	RegUnregistered Kind = "reg.unregistered" // our own binding was removed at exit
 
+	// NetChanged: the local address that reaches an account's registrar
+	// changed, went away (LocalAddr empty) or came back (PrevLocalAddr
+	// empty); the account re-registers at once.
+	NetChanged Kind = "network.changed"
+
 	CallIncoming Kind = "call.incoming" // an INVITE passed screening and rings
 	CallOutgoing Kind = "call.outgoing" // we sent an INVITE
 	CallRinging  Kind = "call.ringing"  // 180/183 from the far end
@@ -39,12 +44,18 @@ const (
 	CallConference Kind = "call.conference"
 
 	AudioDevice Kind = "audio.device" // a sound device was lost, replaced by a fallback, or is back
+
+	// Hostile traffic (guard.go), at most one event per source address and
+	// kind every 10 s; Source is the address, Method the last request's
+	// method and Count how many were refused since the previous event.
+	SecurityRateLimited Kind = "security.rate_limited" // over [security] rates: INVITEs got 503, other requests were dropped
+	SecurityRejected    Kind = "security.rejected"     // a call not from the registrar got 403 (accept_calls_from)
 )
 
 // Terminal reports whether an event must reach every subscriber even when it is slow.
 func (k Kind) Terminal() bool {
 	switch k {
-	case CallAnswered, CallEnded, RegOK, RegFailed, RegUnregistered, AudioDevice:
+	case CallAnswered, CallEnded, RegOK, RegFailed, RegUnregistered, AudioDevice, NetChanged:
 		return true
 	case CallHeld, CallResumed, CallRemoteHold, CallRemoteResumed, CallMuted, CallUnmuted:
 		// State changes: a console that missed one would show the wrong state
@@ -107,6 +118,10 @@ type Event struct {
 	TransferredFrom string `json:"transferred_from,omitempty"`
 	// Conference is the id of the local conference of a call.conference event.
 	Conference string `json:"conference,omitempty"`
+	// SRTP names the crypto suite encrypting the call's audio (SDES-SRTP,
+	// e.g. AES_CM_128_HMAC_SHA1_80) in call.answered and call.ended; empty
+	// when the audio is plain RTP.
+	SRTP string `json:"srtp,omitempty"`
 
 	Code     int    `json:"code,omitempty"`   // SIP status code, when one applies
 	Reason   string `json:"reason,omitempty"` // SIP reason phrase or a sentence on what failed
@@ -128,4 +143,14 @@ type Event struct {
 	Registrar string `json:"registrar,omitempty"`
 	Expires   int    `json:"expires,omitempty"` // seconds granted by the registrar
 	RetryInMS int64  `json:"retry_in_ms,omitempty"`
+
+	// Source, Method and Count describe a security.* event.
+	Source string `json:"source,omitempty"`
+	Method string `json:"method,omitempty"`
+	Count  int    `json:"count,omitempty"`
+
+	// LocalAddr and PrevLocalAddr: our address toward the registrar now and
+	// before (network.changed).
+	LocalAddr     string `json:"local_addr,omitempty"`
+	PrevLocalAddr string `json:"prev_local_addr,omitempty"`
 }

@@ -36,6 +36,9 @@ func (c *Call) Hold(ctx context.Context) error {
 	if pump.holdMusic.Load() != nil {
 		return nil
 	}
+	if err := c.refuseSRTPRenegotiation(); err != nil { // srtp.go
+		return fmt.Errorf("hold call %s: %w", c.ID, err)
+	}
 	music := audio.NewSilenceSource()
 	if newMusic := c.phone.opts.HoldMusic; newMusic != nil {
 		if music, err = newMusic(pump.codec.Rate); err != nil {

@@ -27,10 +27,10 @@ func (p *Phone) handleIncoming(l *line, d *diago.DialogServerSession) {
 	c := newCall(p, l.acct.Name, Inbound)
 	req := d.InviteRequest
 	if from := req.From(); from != nil {
-		c.RemoteURI, c.Number, c.DisplayName = from.Address.String(), from.Address.User, from.DisplayName
+		c.RemoteURI, c.Number, c.DisplayName = callerText(from.Address.String()), callerText(from.Address.User), callerText(from.DisplayName)
 	}
 	if to := req.To(); to != nil {
-		c.LocalURI, c.Line = to.Address.String(), to.Address.User
+		c.LocalURI, c.Line = callerText(to.Address.String()), callerText(to.Address.User)
 	}
 	if cid := req.CallID(); cid != nil {
 		c.SIPCallID = cid.Value()
@@ -56,6 +56,11 @@ func (p *Phone) handleIncoming(l *line, d *diago.DialogServerSession) {
 		return
 	}
 	if p.divert(l, c, d) {
+		return
+	}
+	if code, reason := refuseOffer(l.acct.SRTP, req.Body()); code != 0 { // srtp.go
+		p.respond(d, code, reason)
+		c.finish(nil, endEvent(c, ResultRejected, code, reason))
 		return
 	}
 	if n := p.activeCalls(); n >= p.opts.MaxCalls {

@@ -29,16 +29,26 @@ import (
 //     (transfer.go). diago would answer a REFER 406, and hang the call up on
 //     a final NOTIFY.
 //
-// Everything else goes to diago untouched.
+// Before all of that the guard (guard.go) refuses floods, calls from the
+// wrong place and unusable offers. Everything else goes to diago untouched.
 
 // inDialogMiddleware returns the middleware of one account's diago.
 func (p *Phone) inDialogMiddleware(account string) func(next sipgo.RequestHandler) sipgo.RequestHandler {
 	return func(next sipgo.RequestHandler) sipgo.RequestHandler {
 		return func(req *sip.Request, tx sip.ServerTransaction) {
+			// guard.go: our Server header, then floods, scans, foreign
+			// calls and broken offers are answered or dropped here.
+			tx = &stampingTx{ServerTransaction: tx, server: p.guard.server}
+			if !p.guard.admit(account, req, tx) {
+				return
+			}
 			switch {
 			case req.IsInvite() && inDialog(req):
 				p.reInviteMu.Lock()
 				defer p.reInviteMu.Unlock()
+				if p.refuseSRTPReInvite(account, req, tx) { // srtp.go
+					return
+				}
 				p.observeReInvite(account, req, tx, next)
 			case req.IsInvite() && req.GetHeader("Replaces") != nil:
 				p.screenReplaces(account, req, tx, next) // replaces.go

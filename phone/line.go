@@ -28,6 +28,11 @@ type line struct {
 	bindPort  int
 
 	divert divertState // do-not-disturb and forwarding (divert.go)
+	// userAgent is our User-Agent header (softwareName in guard_headers.go).
+	userAgent string
+	// netAddr is our address toward the registrar, kept by the network
+	// watcher (netwatch.go); a 0.0.0.0 listener's Contact follows it.
+	netAddr localAddr
 
 	ua     *sipgo.UserAgent
 	dg     *diago.Diago
@@ -55,9 +60,13 @@ func newLine(acct config.Account, codecs []media.Codec, log *slog.Logger,
 		return nil, fmt.Errorf("account %s: listen port %q: %w", acct.Name, portStr, err)
 	}
 
+	// The SIP stack's own log (bad packets) goes to our log, paced (guard_log.go).
+	stackLog := newThrottledLogger(log.With("account", acct.Name))
 	uaOpts := []sipgo.UserAgentOption{
 		sipgo.WithUserAgent(acct.User),
 		sipgo.WithUserAgentHostname(domainHost(acct.Domain)),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(stackLog)),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(stackLog)),
 	}
 	if transport == "tls" {
 		clientConf, err := clientTLSConfig(acct.TLS)
@@ -77,6 +86,7 @@ func newLine(acct config.Account, codecs []media.Codec, log *slog.Logger,
 		BindHost:     host,
 		BindPort:     port,
 		TLSURINoSIPS: true, // a sip: Contact with transport=tls is what registrars expect
+		MediaSRTP:    mediaSRTP(acct.SRTP),
 	}
 	if transport == "tls" {
 		if tran.TLSConf, err = listenerTLSConfig(host); err != nil {
@@ -84,7 +94,13 @@ func newLine(acct config.Account, codecs []media.Codec, log *slog.Logger,
 		}
 	}
 	agentLog := log.With("account", acct.Name)
+	srv, err := guardedServer(ua, sipgo.WithServerLogger(agentLog), middleware)
+	if err != nil {
+		_ = ua.Close()
+		return nil, fmt.Errorf("account %s: create SIP server: %w", acct.Name, err)
+	}
 	dg := diago.NewDiago(ua,
+		diago.WithServer(srv), // methods diago does not handle go through middleware too
 		diago.WithTransport(tran),
 		diago.WithMediaConfig(diago.MediaConfig{Codecs: codecs}),
 		diago.WithLogger(agentLog),
@@ -95,7 +111,7 @@ func newLine(acct config.Account, codecs []media.Codec, log *slog.Logger,
 	if transport == "udp" {
 		// Send REGISTER and OPTIONS from the listening socket, so that the registrar
 		// sees the same address it will send calls to.
-		clientOpts = append(clientOpts, sipgo.WithClientConnectionAddr(net.JoinHostPort(host, strconv.Itoa(port))))
+		clientOpts = append(clientOpts, sipgo.WithClientConnectionAddr(udpSocketAddr(host, port)))
 	}
 	client, err := sipgo.NewClient(ua, clientOpts...)
 	if err != nil {
@@ -126,7 +142,7 @@ func (l *line) serve(ctx context.Context, handle diago.ServeDialogFunc) error {
 // diago reports "ready" a moment before that, and a request sent in between would
 // try to bind the listening port a second time (EADDRINUSE).
 func (l *line) awaitUDPSocket(ctx context.Context) error {
-	addr := net.JoinHostPort(l.bindHost, strconv.Itoa(l.bindPort))
+	addr := udpSocketAddr(l.bindHost, l.bindPort)
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
 	deadline := time.After(2 * time.Second)
@@ -150,7 +166,7 @@ func (l *line) close() error {
 
 // contactURI is where the registrar and peers reach this account.
 func (l *line) contactURI() sip.Uri {
-	u := sip.Uri{Scheme: "sip", User: l.acct.User, Host: l.bindHost, Port: l.bindPort,
+	u := sip.Uri{Scheme: "sip", User: l.acct.User, Host: l.contactHost(), Port: l.bindPort,
 		UriParams: sip.NewParams(), Headers: sip.NewParams()}
 	if l.transport != "udp" {
 		u.UriParams.Add("transport", l.transport)

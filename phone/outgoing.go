@@ -90,12 +90,21 @@ func (p *Phone) runOutgoing(ctx context.Context, l *line, c *Call, uri sip.Uri, 
 	ringTimeout := firstPositive(opts.RingTimeout, p.opts.RingTimeout)
 	ringCtx, ringCancel := context.WithTimeout(ctx, ringTimeout)
 	onResponse := func(res *sip.Response) error { p.onProvisional(c, res); return nil }
-	err = d.Invite(ringCtx, diago.InviteClientOptions{
+	inviteOpts := diago.InviteClientOptions{
 		Username: l.acct.User, Password: l.password,
-		Headers:          append([]sip.Header{from}, extras.headers...),
+		Headers:          append([]sip.Header{from, sip.NewHeader("User-Agent", l.userAgent)}, extras.headers...),
 		OnResponse:       onResponse,
 		EarlyMediaDetect: true,
-	})
+	}
+	err = d.Invite(ringCtx, inviteOpts)
+	if refusedSRTPOffer(l.acct.SRTP, err) { // srtp.go
+		// A From of its own: sipgo tagged the first one.
+		inviteOpts.Headers[0] = &sip.FromHeader{DisplayName: l.acct.DisplayName, Address: l.aor(), Params: sip.NewParams()}
+		if plain, perr := p.invitePlain(ringCtx, l, d, inviteOpts); plain != nil {
+			defer plain.Close()
+			d, err = plain, perr
+		}
+	}
 	if errors.Is(err, diago.ErrClientEarlyMedia) {
 		err = p.earlyMedia(ringCtx, ctx, c, d, opts.Media, sipgo.AnswerOptions{
 			Username: l.acct.User, Password: l.password, OnResponse: onResponse})
@@ -103,11 +112,14 @@ func (p *Phone) runOutgoing(ctx context.Context, l *line, c *Call, uri sip.Uri, 
 	ringTimedOut := errors.Is(ringCtx.Err(), context.DeadlineExceeded)
 	ringCancel()
 	if err != nil {
-		c.finish(&d.DialogMedia, outgoingFailure(c, err, ringTimedOut, ctx.Err() != nil))
+		c.finish(&d.DialogMedia, explainSRTPRefusal(l.acct.SRTP, outgoingFailure(c, err, ringTimedOut, ctx.Err() != nil)))
 		return
 	}
 	if err := d.Ack(ctx); err != nil {
 		c.finish(&d.DialogMedia, endEvent(c, ResultFailed, 0, "ACK failed: "+err.Error()))
+		return
+	}
+	if p.refusePlainAnswer(l, c, d) { // srtp.go
 		return
 	}
 	p.converse(ctx, c, d, opts.Media, firstPositive(opts.MaxDuration, p.opts.MaxDuration))

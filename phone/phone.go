@@ -12,6 +12,7 @@ import (
 
 	"github.com/emiago/diago"
 	"github.com/emiago/diago/media"
+	"github.com/emiago/sipgo/sip"
 
 	"github.com/switchboard/switchboard/audio"
 	"github.com/switchboard/switchboard/config"
@@ -43,7 +44,19 @@ type Options struct {
 	// Security: headers that reveal the version, per-source rate limits
 	// (guard.go). The zero value shows no version and limits nothing.
 	Security config.Security
+	// Version is switchboard's version, shown in User-Agent and Server
+	// headers only when Security.ShowVersion is set.
+	Version string
+	// RTPTimeout ends an answered call, not on hold either way, that has
+	// received audio but then none for this long: the network is gone and
+	// the far end would otherwise sit in silence forever. Default 30 s;
+	// negative disables it.
+	RTPTimeout time.Duration
+	// NetPoll is how often the network watcher polls addresses (netwatch.go);
+	// default 2 s.
+	NetPoll  time.Duration
 	Logger   *slog.Logger
+	netAddrs addrSource // tests replace the system's addresses
 }
 
 // Phone runs every configured account. One Phone serves the console, the headless
@@ -53,6 +66,7 @@ type Phone struct {
 	log   *slog.Logger
 	bus   *Bus
 	lines []*line
+	net   *netWatcher // set in Start
 
 	ctx    context.Context // lifetime of calls and registrations
 	cancel context.CancelFunc
@@ -72,6 +86,9 @@ type Phone struct {
 	// keeps two changes from interleaving their Stop and Play.
 	ringToneMu sync.Mutex
 	ringTone   ToneKind
+
+	// guard refuses floods, scans and calls from the wrong place (guard.go).
+	guard *guard
 }
 
 // New prepares the accounts; nothing listens until Start.
@@ -97,6 +114,12 @@ func New(opts Options) (*Phone, error) {
 	if opts.Tones == nil {
 		opts.Tones = noTones{}
 	}
+	if opts.RTPTimeout == 0 {
+		opts.RTPTimeout = defaultRTPTimeout
+	}
+	if opts.netAddrs == nil {
+		opts.netAddrs = systemAddrs{}
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -105,12 +128,15 @@ func New(opts Options) (*Phone, error) {
 		return nil, err
 	}
 	p := &Phone{opts: opts, log: opts.Logger, bus: NewBus(), calls: map[string]*Call{}}
+	p.guard = newGuard(opts.Security, opts.Version, opts.Accounts, p.bus.Publish, opts.Logger)
+	p.guard.knownDialog = func(account string, req *sip.Request) bool { return p.callForRequest(account, req) != nil }
 	for _, acct := range opts.Accounts {
 		l, err := newLine(acct, codecs, opts.Logger, p.inDialogMiddleware(acct.Name))
 		if err != nil {
 			p.closeLines()
 			return nil, err
 		}
+		l.userAgent = softwareName(opts.Security, opts.Version)
 		p.lines = append(p.lines, l)
 	}
 	return p, nil
@@ -146,11 +172,24 @@ func (p *Phone) Start(ctx context.Context) error {
 			return err
 		}
 	}
+	p.net = newNetWatcher(p.opts.netAddrs, p.opts.NetPoll, p.bus.Publish, p.log)
+	var regs []*registrar
 	for _, l := range p.lines {
 		if !l.acct.Register || l.acct.Registrar == "" {
 			continue
 		}
 		r := newRegistrar(l, p.bus.Publish)
+		p.net.watchLine(l, r.reregister)
+		regs = append(regs, r)
+	}
+	p.net.poll() // before the first REGISTER: a 0.0.0.0 listener needs its Contact address
+	if p.enter() {
+		go func() {
+			defer p.wg.Done()
+			p.net.run(p.ctx)
+		}()
+	}
+	for _, r := range regs {
 		if !p.enter() {
 			break
 		}

@@ -47,10 +47,25 @@ type registrar struct {
 	callID  string // one Call-ID for all REGISTERs of this binding (RFC 3261 10.2.4)
 	cseq    uint32
 	publish func(Event)
+	// kick wakes the loop to re-register at once: the network changed
+	// (netwatch.go), so waiting out a refresh or a back-off would leave
+	// calls going to a dead address.
+	kick chan struct{}
+	// bound is the Contact the registrar accepted last; when ours changes
+	// the next REGISTER removes it.
+	bound *sip.Uri
 }
 
 func newRegistrar(l *line, publish func(Event)) *registrar {
-	return &registrar{l: l, callID: uuid.NewString(), publish: publish}
+	return &registrar{l: l, callID: uuid.NewString(), publish: publish, kick: make(chan struct{}, 1)}
+}
+
+// reregister asks the loop to register again now; it never blocks.
+func (r *registrar) reregister() {
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
 }
 
 // register sends one REGISTER asking for expires and returns what was granted.
@@ -70,7 +85,20 @@ func (r *registrar) register(ctx context.Context, expires time.Duration) (time.D
 	req.AppendHeader(&callID)
 	r.cseq++
 	req.AppendHeader(&sip.CSeqHeader{SeqNo: r.cseq, MethodName: sip.REGISTER})
-	req.AppendHeader(&sip.ContactHeader{Address: l.contactURI(), Params: sip.NewParams()})
+	req.AppendHeader(sip.NewHeader("User-Agent", l.userAgent))
+	contact := l.contactURI()
+	if expires == 0 && r.bound != nil {
+		contact = *r.bound // remove what was registered, wherever we are now
+	}
+	req.AppendHeader(&sip.ContactHeader{Address: contact, Params: sip.NewParams()})
+	if stale := r.bound; expires > 0 && stale != nil && stale.String() != contact.String() {
+		// Our address changed: the old binding points nowhere. Removing it in
+		// the same REGISTER (RFC 3261 10.2.2) spares the registrar forking
+		// calls to it until it expires.
+		old := &sip.ContactHeader{Address: *stale, Params: sip.NewParams()}
+		old.Params.Add("expires", "0")
+		req.AppendHeader(old)
+	}
 	exp := sip.ExpiresHeader(uint32(expires / time.Second))
 	req.AppendHeader(&exp)
 	req.SetDestination(l.registrarAddr())
@@ -95,6 +123,11 @@ func (r *registrar) register(ctx context.Context, expires time.Duration) (time.D
 			reason = "authentication failed: wrong user or password"
 		}
 		return 0, &RegisterError{Code: res.StatusCode, Reason: reason}
+	}
+	if expires > 0 {
+		r.bound = &contact
+	} else {
+		r.bound = nil
 	}
 	return grantedExpiry(res, expires), nil
 }
@@ -152,10 +185,14 @@ func (r *registrar) run(ctx context.Context) {
 		if err != nil {
 			r.publishFailure(err)
 			r.publish(Event{Kind: RegRetrying, Account: l.acct.Name, Registrar: l.registrarAddr(), RetryInMS: retry.Milliseconds()})
-			if !sleepCtx(ctx, retry) {
+			woke, kicked := r.wait(ctx, retry)
+			if !woke {
 				break
 			}
 			retry = min(retry*2, max(base, maxRetryInterval))
+			if kicked {
+				retry = base // a new network deserves a fresh start, not the old back-off
+			}
 			continue
 		}
 		retry = base
@@ -178,7 +215,7 @@ func (r *registrar) holdBinding(ctx context.Context, granted, keepaliveEvery tim
 		if keepaliveEvery > 0 && keepaliveEvery < wait {
 			wait = keepaliveEvery
 		}
-		if !sleepCtx(ctx, wait) || !time.Now().Before(deadline) {
+		if woke, kicked := r.wait(ctx, wait); !woke || kicked || !time.Now().Before(deadline) {
 			return
 		}
 		if err := r.keepalive(ctx); err != nil {
@@ -210,13 +247,17 @@ func (r *registrar) publishFailure(err error) {
 	r.publish(ev)
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) bool {
+// wait sleeps d; woke is false when ctx ended, kicked true when the network
+// watcher asked to re-register before d was up.
+func (r *registrar) wait(ctx context.Context, d time.Duration) (woke, kicked bool) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		return false
+		return false, false
+	case <-r.kick:
+		return true, true
 	case <-t.C:
-		return true
+		return true, false
 	}
 }

@@ -210,6 +210,14 @@ func (m Model) handleResult(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m Model) handlePhoneEvent(ev phone.Event) (tea.Model, tea.Cmd) {
 	if ev.CallID == "" {
 		m.status.Apply(ev)
+		if ev.Kind == phone.NetChanged {
+			// The status line shows the re-registration; the notice says why.
+			m.queueNotice(Notice{Text: "[" + ev.Account + "] network changed: " + ev.Reason + "; re-registering",
+				Err: ev.LocalAddr == ""})
+		}
+		if ev.Kind == phone.SecurityRateLimited || ev.Kind == phone.SecurityRejected {
+			m.queueSecurityNotice(ev) // security_notice.go
+		}
 		return m, nil
 	}
 	switch ev.Kind {

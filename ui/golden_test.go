@@ -46,7 +46,9 @@ func TestGolden(t *testing.T) {
 		{"calls_active", func(h *harness) {
 			h.event(phone.CallIncoming, "c1", incoming("+442079460000", "Anna"))
 			h.send(engine.Notice{Kind: engine.NoticeCard, CallID: "c1", Card: knownCard("+442079460000")})
-			h.event(phone.CallAnswered, "c1", func(ev *phone.Event) { ev.Codec = "PCMU"; ev.Recording = "/tmp/c1.wav" })
+			h.event(phone.CallAnswered, "c1", func(ev *phone.Event) {
+				ev.Codec, ev.Recording, ev.SRTP = "PCMU", "/tmp/c1.wav", "AES_CM_128_HMAC_SHA1_80"
+			})
 			h.send(mustMeters(map[string]calls.Meter{"c1": {InLevel: 0.5, OutLevel: 0.25, MOS: 4.2}}))
 			h.event(phone.CallMuted, "c1")
 			h.event(phone.CallOutgoing, "c2", outgoing("1002"))

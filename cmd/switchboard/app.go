@@ -22,6 +22,7 @@ import (
 	"github.com/switchboard/switchboard/internal/engine"
 	"github.com/switchboard/switchboard/internal/sound"
 	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/internal/webhook"
 	"github.com/switchboard/switchboard/phone"
 )
 
@@ -105,7 +106,8 @@ type session struct {
 	notices noticeTap
 	// stopIntegrations stops the webhooks and hooks (integrations.go).
 	stopIntegrations func()
-	rulesCRM         *crm.CRM // the rules' own CRM; nil without rules
+	webhooks         *webhook.Deliverer // for ctl status; nil without webhooks
+	rulesCRM         *crm.CRM           // the rules' own CRM; nil without rules
 }
 
 // callInfo is what naming a call's recording needs.
@@ -212,6 +214,7 @@ func (a *app) startSession(ctx context.Context, cfg *config.Config, o sessionOpt
 		AutoAnswer:     autoAnswer,
 		Tones:          snd.Tones(),
 		Security:       cfg.Security,
+		Version:        buildVersion(), // on the wire only with show_version
 		Logger:         log,
 	})
 	if err != nil {
@@ -262,6 +265,7 @@ func (a *app) startSession(ctx context.Context, cfg *config.Config, o sessionOpt
 		}
 	}
 	s.stopIntegrations = integ.start(ctx, ph, db, &s.notices) // integrations.go
+	s.webhooks = integ.deliverer
 	go eng.Run(context.Background())
 	return s, nil
 }

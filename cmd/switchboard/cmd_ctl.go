@@ -77,6 +77,9 @@ Exit 0 when the command succeeded, 1 when it failed or no switchboard runs,
 			if err != nil {
 				return err
 			}
+			if args[0] == "status" && resp.OK && !asJSON {
+				return a.printStatus(resp.Data) // ctl_status.go
+			}
 			return a.printReply(line, resp, asJSON)
 		},
 	}

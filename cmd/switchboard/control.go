@@ -66,8 +66,12 @@ func (a *app) startControl(claim *controlClaim, s *session) (func(), error) {
 	commands := s.engine.Commands(s.phone, func(c engine.CallInfo) phone.Media {
 		return s.callMedia(callInfo{direction: string(c.Direction), number: c.Number, id: c.ID})
 	})
-	target := control.NewSessionTarget(control.SessionOptions{Phone: s.phone, Commands: commands, CRM: s.crm,
-		Accounts: claim.accounts, Recording: s.recording})
+	opts := control.SessionOptions{Phone: s.phone, Commands: commands, CRM: s.crm,
+		Accounts: claim.accounts, Recording: s.recording}
+	if s.webhooks != nil { // a nil *Deliverer in the interface would not read as "none"
+		opts.Webhooks = s.webhooks
+	}
+	target := control.NewSessionTarget(opts)
 	srv, err := control.Serve(claim.listeners, control.Options{Target: target, Token: claim.token, Logger: s.log})
 	if err != nil {
 		claim.release()

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -140,7 +141,8 @@ func TestWebhooksAreSignedAndSurviveADownEndpointAndARestart(t *testing.T) {
 	}
 
 	// Started again (still down for a moment), then the receiver comes back.
-	sb := startSBEnv(t, env, "--config", cfg, "serve")
+	serveEnv := append(slices.Clip(env), "XDG_RUNTIME_DIR="+runtimeDir(t)) // shared with ctl below
+	sb := startSBEnv(t, serveEnv, "--config", cfg, "serve")
 	time.Sleep(time.Second)
 	recv.setDown(false)
 	for _, event := range []string{"call.incoming", "call.ended"} {
@@ -151,6 +153,25 @@ func TestWebhooksAreSignedAndSurviveADownEndpointAndARestart(t *testing.T) {
 		if key, tried := failedKeys[event]; tried && req.Delivery != key {
 			t.Errorf("%s: delivered with key %q, tried before with %q: the idempotency key changed", event, req.Delivery, key)
 		}
+	}
+	// ctl status tells the operator the backlog went out: deliveries
+	// counted, nothing left queued (the row goes just after the 200).
+	var outbox struct{ Queued, Delivered, Dropped, Lost int64 }
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		_, reply := ctl(t, serveEnv, cfg, "status")
+		var status struct {
+			Webhooks *struct{ Queued, Delivered, Dropped, Lost int64 }
+		}
+		if err := json.Unmarshal(reply.Data, &status); err != nil || status.Webhooks == nil {
+			t.Fatalf("ctl status: %s (%v), want webhooks figures", reply.Data, err)
+		}
+		outbox = *status.Webhooks
+		if outbox.Delivered > 0 && outbox.Queued == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if outbox.Delivered == 0 || outbox.Queued != 0 || outbox.Dropped != 0 || outbox.Lost != 0 {
+		t.Errorf("ctl status webhooks %+v after the endpoint came back; want delivered > 0, nothing queued, dropped or lost", outbox)
 	}
 	sb.interrupt()
 	sb.wait(20 * time.Second)

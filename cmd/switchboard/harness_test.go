@@ -113,7 +113,15 @@ func startSB(t testing.TB, args ...string) *sbProcess {
 // startSBEnv is startSB with extra environment variables (a test PulseAudio).
 func startSBEnv(t testing.TB, env []string, args ...string) *sbProcess {
 	t.Helper()
-	cmd := exec.Command(binaryPath, args...)
+	return startSBWrapped(t, nil, env, args...)
+}
+
+// startSBWrapped runs switchboard under a wrapper command, such as
+// "ip netns exec NS" (which execs it: the process group is the same).
+func startSBWrapped(t testing.TB, wrapper, env []string, args ...string) *sbProcess {
+	t.Helper()
+	argv := append(append(append([]string(nil), wrapper...), binaryPath), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(isolatedEnv(t), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	p := &sbProcess{t: t, cmd: cmd, lines: make(chan string, 1024), done: make(chan struct{})}

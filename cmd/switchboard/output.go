@@ -47,6 +47,8 @@ func humanLine(ev phone.Event) string {
 		return fmt.Sprintf("[%s] retrying registration in %s", ev.Account, time.Duration(ev.RetryInMS)*time.Millisecond)
 	case phone.RegUnregistered:
 		return fmt.Sprintf("[%s] unregistered", ev.Account)
+	case phone.NetChanged:
+		return fmt.Sprintf("[%s] network changed: %s; re-registering", ev.Account, ev.Reason)
 	case phone.CallOutgoing:
 		return fmt.Sprintf("calling %s", ev.RemoteURI)
 	case phone.CallRinging:

@@ -14,6 +14,7 @@ import (
 	"github.com/switchboard/switchboard/config"
 	"github.com/switchboard/switchboard/crm"
 	"github.com/switchboard/switchboard/internal/engine"
+	"github.com/switchboard/switchboard/internal/webhook"
 	"github.com/switchboard/switchboard/phone"
 )
 
@@ -26,6 +27,16 @@ type SessionOptions struct {
 	CRM       *crm.CRM
 	Accounts  []config.Account // as the phone runs them
 	Recording config.Recording
+	// Webhooks is the webhook deliverer, for the outbox figures of
+	// status; nil when no webhook is configured.
+	Webhooks Outbox
+}
+
+// Outbox is what status reads of the webhook deliverer
+// (*webhook.Deliverer).
+type Outbox interface {
+	Queued(ctx context.Context) (int64, error)
+	Stats() webhook.Stats
 }
 
 // SessionTarget is the Target over a running session.
@@ -100,10 +111,27 @@ func classify(err error) error {
 	return err
 }
 
-// Status reports the accounts, their registration and the calls.
+// Status reports the accounts, their registration, the calls, what the
+// process holds and the webhook outbox.
 func (t *SessionTarget) Status(ctx context.Context) (Status, error) {
 	accounts, _ := t.Accounts(ctx)
-	return Status{PID: os.Getpid(), StartedAt: t.startedAt, Accounts: accounts, Calls: len(t.opts.Phone.Calls())}, nil
+	return Status{PID: os.Getpid(), StartedAt: t.startedAt, Accounts: accounts, Calls: len(t.opts.Phone.Calls()),
+		Process: readProcess(t.startedAt), Webhooks: webhookStatus(ctx, t.opts.Webhooks)}, nil
+}
+
+// webhookStatus reads the outbox figures; nil without webhooks. An outbox
+// that cannot be counted (the database is busy) shows queued -1: the rest
+// of the status is still worth having.
+func webhookStatus(ctx context.Context, o Outbox) *WebhookStatus {
+	if o == nil {
+		return nil
+	}
+	queued, err := o.Queued(ctx)
+	if err != nil {
+		queued = -1
+	}
+	s := o.Stats()
+	return &WebhookStatus{Queued: queued, Delivered: s.Delivered, Dropped: s.Dropped, Lost: s.Lost}
 }
 
 // Accounts lists the accounts without any secret.

@@ -42,6 +42,10 @@ type Status struct {
 	Accounts  []AccountInfo `json:"accounts"`
 	Calls     int           `json:"calls"`
 	Clients   int           `json:"clients"` // control connections, this one included
+	// Process is what the process holds (memory, goroutines, descriptors).
+	Process ProcessStatus `json:"process"`
+	// Webhooks is the webhook outbox; nil when no webhook is configured.
+	Webhooks *WebhookStatus `json:"webhooks,omitempty"`
 }
 
 // AccountInfo describes an account. It has no password field on purpose:

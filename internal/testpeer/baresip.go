@@ -46,6 +46,9 @@ type BaresipOptions struct {
 	SoundCard bool
 	// Env is added to the phone's environment (e.g. Pulse.Env()).
 	Env []string
+	// MediaEnc is the account's mediaenc (srtp, srtp-mand, srtp-mandf): it
+	// loads the srtp module. Empty: plain RTP.
+	MediaEnc string
 }
 
 // Baresip is a running baresip phone on 127.0.0.1 controlled via ctrl_tcp.
@@ -63,6 +66,7 @@ type Baresip struct {
 
 	codecs    []string
 	soundCard bool
+	mediaEnc  string
 	t         testing.TB
 	proc      *process
 	ctrl      *ctrlClient
@@ -134,6 +138,7 @@ func prepareBaresip(t testing.TB, opts BaresipOptions) (*Baresip, error) {
 		PlayWAV:   opts.PlayWAV,
 		codecs:    opts.Codecs,
 		soundCard: opts.SoundCard,
+		mediaEnc:  opts.MediaEnc,
 		t:         t,
 	}
 	if len(b.codecs) == 0 {
@@ -207,6 +212,9 @@ func (b *Baresip) configFile() string {
 		"ctrl_tcp_listen "+loopbackAddr(b.CtrlPort),
 		"snd_path "+b.RecordDir,
 	)
+	if b.mediaEnc != "" {
+		lines = append(lines, "module srtp.so")
+	}
 	for _, c := range b.codecs {
 		if strings.EqualFold(c, "opus") {
 			lines = append(lines, "module opus.so", "opus_bitrate 32000")
@@ -221,6 +229,9 @@ func (b *Baresip) accountLine(opts BaresipOptions, transport string) string {
 	params := []string{"audio_codecs=" + strings.Join(b.codecs, ",")}
 	if opts.Password != "" {
 		params = append(params, "auth_pass="+opts.Password)
+	}
+	if opts.MediaEnc != "" {
+		params = append(params, "mediaenc="+opts.MediaEnc)
 	}
 	if opts.AutoAnswer {
 		params = append(params, "answermode=auto")

@@ -129,9 +129,16 @@ func sippArgs(args []string) ([]string, time.Duration, error) {
 		i++
 	}
 	for _, forced := range []string{"-i", "-mi", "-ci", "-rsa"} {
-		if value, ok := given[forced]; ok && value != loopback && !strings.HasPrefix(value, loopback+":") {
-			return nil, 0, fmt.Errorf("sipp %s %s: only %s is allowed", forced, value, loopback)
+		value, ok := given[forced]
+		if !ok || value == loopback || strings.HasPrefix(value, loopback+":") {
+			continue
 		}
+		// -i may be another loopback address (127.0.0.2): a second caller
+		// from another "host" for per-source limits, still on this machine.
+		if ip := net.ParseIP(value); forced == "-i" && ip != nil && ip.To4() != nil && ip.IsLoopback() {
+			continue
+		}
+		return nil, 0, fmt.Errorf("sipp %s %s: only %s is allowed", forced, value, loopback)
 	}
 	full := append([]string(nil), args...)
 	addDefault := func(flag string, value ...string) {

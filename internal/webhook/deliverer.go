@@ -241,6 +241,15 @@ func (d *Deliverer) Stats() Stats {
 	return Stats{Delivered: d.delivered.Load(), Dropped: d.dropped.Load(), Lost: d.lost.Load()}
 }
 
+// Queued is how many deliveries wait in the outbox now (for every
+// endpoint): zero once every endpoint took what it was sent. Events still
+// on their way into the outbox are not counted. A count over the outbox
+// is cheap: it holds Options.Limit rows at most.
+func (d *Deliverer) Queued(ctx context.Context) (int64, error) {
+	n, err := d.outbox.count(ctx)
+	return int64(n), err
+}
+
 // write stores queued events, one row per endpoint that wants them.
 func (d *Deliverer) write() {
 	defer close(d.written)

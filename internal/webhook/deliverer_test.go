@@ -203,6 +203,9 @@ func TestOutboxIsBoundedAndCountsDrops(t *testing.T) {
 	if fmt.Sprint(kept) != `[{"n":2} {"n":3} {"n":4}]` {
 		t.Errorf("outbox keeps %v, want the newest three", kept)
 	}
+	if n, err := d.Queued(context.Background()); err != nil || n != 3 {
+		t.Errorf("Queued = %d, %v; want the 3 rows kept", n, err)
+	}
 	if s := d.Stats(); s.Lost != 0 || s.Delivered != 0 {
 		t.Errorf("stats %+v", s)
 	}

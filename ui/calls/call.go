@@ -59,6 +59,8 @@ type Call struct {
 	DisplayName string
 	Line        string
 	Codec       string
+	// SRTP is the crypto suite encrypting the audio; "" when plain.
+	SRTP string
 
 	State      State
 	StartedAt  time.Time
@@ -130,6 +132,7 @@ func (c *Call) fill(ev phone.Event) {
 	set(&c.DisplayName, ev.DisplayName)
 	set(&c.Line, ev.Line)
 	set(&c.Codec, ev.Codec)
+	set(&c.SRTP, ev.SRTP)
 	if ev.Direction != "" {
 		c.Direction = ev.Direction
 	}

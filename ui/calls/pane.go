@@ -199,6 +199,9 @@ func (m Model) callLines(c *Call, selected bool, width int, now time.Time) (stri
 		info = append(info, "Q "+quality(c.Meter))
 	}
 	var flags []string
+	if c.SRTP != "" {
+		flags = append(flags, st.OK.Render("SRTP"))
+	}
 	if c.Muted {
 		flags = append(flags, st.Warn.Render("MUTED"))
 	}
