@@ -43,7 +43,7 @@ FUZZ_TARGETS := ./crm/numbers:FuzzNormalize ./crm:FuzzImportCSV ./crm:FuzzImport
 	./internal/control:FuzzRequestLines \
 	./audio:FuzzDecodeWAV ./audio/jitter:FuzzPush ./phone:FuzzParseTarget \
 	./phone:FuzzRemoteAudioDirection ./phone:FuzzParseInfoDTMF ./phone:FuzzParseReferTo \
-	./phone:FuzzParseSipfrag ./phone:FuzzAutoAnswerParams ./phone:FuzzParseReplacesHeader
+	./phone:FuzzParseSipfrag ./phone:FuzzAutoAnswerParams ./phone:FuzzParseReplacesHeader ./phone:FuzzCallerText
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
