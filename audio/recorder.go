@@ -72,7 +72,8 @@ func NewRecorder(path string, rate int) (*Recorder, error) {
 	if rate <= 0 || rate > math.MaxInt32/4 {
 		return nil, fmt.Errorf("new recorder: invalid sample rate %d", rate)
 	}
-	f, err := os.Create(path)
+	// 0600: a recording is a private conversation, whatever the directory.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("new recorder: %w", err)
 	}

@@ -221,6 +221,11 @@ func TestRecorderIsPlayableBeforeClose(t *testing.T) {
 	tone := NewToneSource(440, testRate, 0.5)
 	frame := make([]int16, testFrame)
 
+	if info, err := os.Stat(path); err != nil {
+		t.Fatal(err)
+	} else if info.Mode().Perm() != 0o600 {
+		t.Errorf("recording file mode %v, want 0600: a call is private", info.Mode().Perm())
+	}
 	clip, err := ReadWAV(path) // header only, length "unknown"
 	if err != nil || len(clip.Samples) != 0 {
 		t.Fatalf("fresh recording: %d samples, %v", len(clip.Samples), err)
