@@ -302,6 +302,10 @@ func parseVCardParams(parts []string) map[string]string {
 		}
 		name = strings.ToUpper(strings.TrimSpace(name))
 		value = strings.Trim(strings.TrimSpace(value), `"`)
+		// A parameter value cannot hold a double quote (RFC 6350 3.3); a
+		// stray one becomes "'", as vcardTel writes it, so that a card
+		// reads back the same after export.
+		value = strings.ReplaceAll(value, `"`, "'")
 		if previous := params[name]; previous != "" {
 			value = previous + "," + value
 		}

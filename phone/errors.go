@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // describeNetErr turns a transport failure into a sentence an operator can act on.
@@ -26,9 +27,9 @@ func describeNetErr(err error) string {
 	case errors.As(err, &unknownCA):
 		return "TLS: server certificate signed by an unknown authority (set tls.ca_file)"
 	case errors.As(err, &hostErr):
-		return "TLS: server certificate is not valid for " + hostErr.Host
+		return "TLS: server certificate is not valid for " + hostErr.Host + certNames(hostErr.Certificate)
 	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
-		return "TLS: server certificate expired or not yet valid"
+		return describeValidity(invalid.Cert, time.Now())
 	case errors.As(err, &certErr):
 		return "TLS: " + certErr.Error()
 	}
@@ -41,6 +42,53 @@ func describeNetErr(err error) string {
 		return "no answer in time"
 	}
 	return msg
+}
+
+// isCertificateError tells a registrar we reached but cannot trust from one we
+// could not reach: the fixes differ (configuration, not network).
+func isCertificateError(err error) bool {
+	var certErr *tls.CertificateVerificationError
+	var unknownCA x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	return errors.As(err, &certErr) || errors.As(err, &unknownCA) || errors.As(err, &hostErr) || errors.As(err, &invalid)
+}
+
+// certNames says which names a certificate does cover, so that a wrong
+// tls.server_name and a wrong certificate can be told apart.
+func certNames(cert *x509.Certificate) string {
+	if cert == nil {
+		return ""
+	}
+	names := append([]string(nil), cert.DNSNames...)
+	for _, ip := range cert.IPAddresses {
+		names = append(names, ip.String())
+	}
+	if len(names) == 0 && cert.Subject.CommonName != "" {
+		names = append(names, cert.Subject.CommonName)
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	const most = 4 // a wildcard-heavy certificate can list hundreds
+	if len(names) > most {
+		names = append(names[:most], "…")
+	}
+	return " (it is for " + strings.Join(names, ", ") + ")"
+}
+
+// describeValidity tells an expired certificate from one not valid yet, which
+// usually means our own clock is wrong.
+func describeValidity(cert *x509.Certificate, now time.Time) string {
+	const layout = "2006-01-02 15:04 UTC"
+	switch {
+	case cert == nil:
+		return "TLS: server certificate expired or not yet valid"
+	case now.After(cert.NotAfter):
+		return "TLS: server certificate expired on " + cert.NotAfter.UTC().Format(layout)
+	default:
+		return "TLS: server certificate is not valid before " + cert.NotBefore.UTC().Format(layout) + " (check this computer's clock)"
+	}
 }
 
 // reasonPhrase is the standard phrase for a final response code we send.

@@ -73,6 +73,9 @@ func newLine(acct config.Account, codecs []media.Codec, log *slog.Logger,
 		if err != nil {
 			return nil, fmt.Errorf("account %s: %w", acct.Name, err)
 		}
+		if w := InsecureTLSWarning(acct); w != "" {
+			log.Warn(w)
+		}
 		uaOpts = append(uaOpts, sipgo.WithUserAgenTLSConfig(clientConf))
 	}
 	ua, err := sipgo.NewUA(uaOpts...)

@@ -33,6 +33,11 @@ func (e *RegisterError) Error() string {
 	if e.Code != 0 {
 		return fmt.Sprintf("registrar answered %d %s", e.Code, e.Reason)
 	}
+	if isCertificateError(e.Err) {
+		// Reached, but not trusted: "unreachable" would send the user
+		// looking for a network fault.
+		return "registrar not trusted: " + e.Reason
+	}
 	return "registrar unreachable: " + e.Reason
 }
 

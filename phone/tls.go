@@ -11,6 +11,7 @@ import (
 	"math/big"
 	"net"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/switchboard/switchboard/config"
@@ -36,6 +37,17 @@ func clientTLSConfig(t config.TLS) (*tls.Config, error) {
 		conf.RootCAs = pool
 	}
 	return conf, nil
+}
+
+// InsecureTLSWarning is the warning owed for an account that does not verify its
+// registrar's certificate, "" when it does: anyone on the path can then pose as
+// the registrar and take the calls, so the user must not forget it is set.
+func InsecureTLSWarning(acct config.Account) string {
+	if !strings.EqualFold(acct.Transport, "tls") || !acct.TLS.InsecureSkipVerify {
+		return ""
+	}
+	return fmt.Sprintf("account %s: TLS certificate verification is off (tls.insecure_skip_verify): "+
+		"the registrar is not authenticated; use this only with test servers", acct.Name)
 }
 
 // listenerTLSConfig gives our own TLS listener a certificate. A softphone has no

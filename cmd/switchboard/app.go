@@ -200,6 +200,7 @@ func (a *app) startSession(ctx context.Context, cfg *config.Config, o sessionOpt
 			return s.callMedia(callInfo{direction: string(c.Direction), number: c.Number, id: c.ID})
 		}
 	}
+	warnInsecureTLS(a.stderr, accounts)
 	ph, err := phone.New(phone.Options{
 		Accounts:       accounts,
 		Codecs:         cfg.Audio.Codecs,

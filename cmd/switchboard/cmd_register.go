@@ -54,6 +54,7 @@ func (a *app) register(ctx context.Context, account, listen string, asJSON bool)
 		return err
 	}
 	defer closeLog()
+	warnInsecureTLS(a.stderr, []config.Account{one})
 	ph, err := phone.New(phone.Options{Accounts: []config.Account{one}, Codecs: cfg.Audio.Codecs, Logger: log})
 	if err != nil {
 		return withExit(exitUsage, err)

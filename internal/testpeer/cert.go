@@ -17,8 +17,9 @@ import (
 
 // selfSignedCert writes cert.pem and key.pem into dir. The certificate is
 // its own CA (IsCA), so clients can use cert.pem as their trust root; CN and
-// IP SAN are 127.0.0.1 so hostname verification passes on loopback.
-func selfSignedCert(dir string) (certPath, keyPath string, err error) {
+// IP SAN are 127.0.0.1 so hostname verification passes on loopback. An
+// expired certificate was valid for a day that ended an hour ago.
+func selfSignedCert(dir string, expired bool) (certPath, keyPath string, err error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return "", "", fmt.Errorf("generate key: %w", err)
@@ -28,6 +29,9 @@ func selfSignedCert(dir string) (certPath, keyPath string, err error) {
 		return "", "", fmt.Errorf("serial: %w", err)
 	}
 	now := time.Now()
+	if expired {
+		now = now.Add(-25 * time.Hour)
+	}
 	template := &x509.Certificate{
 		SerialNumber:          serial,
 		Subject:               pkix.Name{CommonName: loopback, Organization: []string{"switchboard testpeer"}},

@@ -35,6 +35,9 @@ type KamailioOptions struct {
 	Users []User
 	// NoAuth disables all challenges (REGISTER and INVITE).
 	NoAuth bool
+	// CertExpired makes the TLS listener serve a certificate whose validity
+	// ended yesterday, so clients can be tested for how they report it.
+	CertExpired bool
 }
 
 // Kamailio is a running registrar/proxy on 127.0.0.1.
@@ -52,6 +55,9 @@ type Kamailio struct {
 	t         testing.TB
 	ctlSocket string
 	dir       string
+	// certExpired: the readiness probe cannot verify the chain, because
+	// verification fails by design (see KamailioOptions.CertExpired).
+	certExpired bool
 
 	mu   sync.Mutex
 	proc *process
@@ -86,7 +92,7 @@ func prepareKamailio(t testing.TB, opts KamailioOptions) (*Kamailio, error) {
 	if err != nil {
 		return nil, err
 	}
-	certPath, keyPath, err := selfSignedCert(dir)
+	certPath, keyPath, err := selfSignedCert(dir, opts.CertExpired)
 	if err != nil {
 		return nil, err
 	}
@@ -101,8 +107,9 @@ func prepareKamailio(t testing.TB, opts KamailioOptions) (*Kamailio, error) {
 		t:          t,
 		// Unix socket paths are limited to ~108 bytes; TempDir paths of long
 		// test names can exceed that, so keep the name short.
-		ctlSocket: filepath.Join(dir, "ctl"),
-		dir:       dir,
+		ctlSocket:   filepath.Join(dir, "ctl"),
+		dir:         dir,
+		certExpired: opts.CertExpired,
 	}
 	if len(k.ctlSocket) > 100 {
 		return nil, fmt.Errorf("ctl socket path too long for a unix socket: %s", k.ctlSocket)
@@ -221,10 +228,13 @@ func (k *Kamailio) probeTLS(ctx context.Context) error {
 	if !roots.AppendCertsFromPEM(pemData) {
 		return errors.New("CA file holds no certificate")
 	}
-	dialer := tls.Dialer{
-		NetDialer: &net.Dialer{Timeout: 500 * time.Millisecond},
-		Config:    &tls.Config{RootCAs: roots, ServerName: loopback, MinVersion: tls.VersionTLS12},
+	conf := &tls.Config{RootCAs: roots, ServerName: loopback, MinVersion: tls.VersionTLS12}
+	if k.certExpired {
+		// An expired certificate never verifies; a completed handshake is
+		// still proof that the listener is up and serving it.
+		conf.InsecureSkipVerify = true //nolint:gosec // test peer with a deliberately expired certificate
 	}
+	dialer := tls.Dialer{NetDialer: &net.Dialer{Timeout: 500 * time.Millisecond}, Config: conf}
 	conn, err := dialer.DialContext(ctx, "tcp4", k.Addr("tls"))
 	if err != nil {
 		return fmt.Errorf("tls listener: %w", err)
