@@ -19,6 +19,7 @@ type CRM struct {
 	settings   Settings
 	location   *time.Location // for clock times in generated names
 	now        func() time.Time
+	warmed     chan struct{} // closed once the number data is loaded
 }
 
 // Option adjusts a CRM at construction.
@@ -31,8 +32,8 @@ func WithClock(now func() time.Time) Option {
 }
 
 // New returns a CRM on db with the given settings (zero fields take their
-// defaults, see Settings). It loads the phone-number data up front, which
-// takes about 0.1 s once per process, so the first caller card is fast.
+// defaults, see Settings). It starts loading the phone-number data, about
+// 0.1 s once per process, in the background (see Warmed).
 func New(db *store.DB, settings Settings, options ...Option) (*CRM, error) {
 	return NewFromSQL(db.SQL(), settings, options...)
 }
@@ -58,7 +59,7 @@ func NewFromSQL(db *sql.DB, settings Settings, options ...Option) (*CRM, error) 
 		}
 	}
 	c := &CRM{db: db, statements: newStatementCache(db), numbers: normalizer, settings: settings,
-		location: settings.location(), now: time.Now}
+		location: settings.location(), now: time.Now, warmed: make(chan struct{})}
 	for _, option := range options {
 		option(c)
 	}
@@ -66,9 +67,16 @@ func NewFromSQL(db *sql.DB, settings Settings, options ...Option) (*CRM, error) 
 	// that the console's first frame and headless commands do not wait for
 	// it. The library loads under its own lock, so a card built meanwhile
 	// simply waits for the data it needs.
-	go normalizer.Warm(settings.Language)
+	go func() {
+		defer close(c.warmed)
+		normalizer.Warm(settings.Language)
+	}()
 	return c, nil
 }
+
+// Warmed is closed once the number data is loaded: until then, the first
+// caller card waits for it.
+func (c *CRM) Warmed() <-chan struct{} { return c.warmed }
 
 // Settings returns the settings in force (with defaults filled in).
 func (c *CRM) Settings() Settings { return c.settings }

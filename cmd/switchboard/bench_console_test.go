@@ -403,31 +403,43 @@ func BenchmarkConsolePopup(b *testing.B) {
 		<-drained
 	})
 
+	// popupOnce places one call and waits for its popup with the CRM name.
+	lastPopupCall := ""
+	popupOnce := func() time.Duration {
+		began := time.Now()
+		call, err := caller.phone.Dial(ctx, "", "sip:"+benchAccount+"@"+callee.listen, phone.DialOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var popupCall string
+		driver.until(b, func(frame string) bool {
+			popupCall = popupWithCallerName(driver.model.(ui.Model), frame, lastPopupCall, callerName)
+			return popupCall != ""
+		})
+		took := time.Since(began)
+		lastPopupCall = popupCall
+		call.Hangup()
+		<-call.Done()
+		// The ended call's popup lingers; the next call must not be
+		// mistaken for it, so its end is seen first.
+		driver.until(b, func(string) bool {
+			root := driver.model.(ui.Model)
+			id, _, _ := root.Popup()
+			return id != lastPopupCall || callEnded(root, id)
+		})
+		return took
+	}
+	// A call right after start may find the number data still loading
+	// (crm.New loads it in the background, about 0.1 s); that figure is
+	// printed on its own, and the measured calls come after the load.
+	cold := popupOnce()
+	<-c.Warmed()
+	fmt.Printf("popup: first call right after start: %.2f ms\n", float64(cold)/float64(time.Millisecond))
+	b.ReportMetric(float64(cold)/float64(time.Millisecond), "popup-first-after-start-ms")
 	for range b.N {
 		var samples []time.Duration
-		lastPopupCall := ""
 		for range callCount {
-			began := time.Now()
-			call, err := caller.phone.Dial(ctx, "", "sip:"+benchAccount+"@"+callee.listen, phone.DialOptions{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			var popupCall string
-			driver.until(b, func(frame string) bool {
-				popupCall = popupWithCallerName(driver.model.(ui.Model), frame, lastPopupCall, callerName)
-				return popupCall != ""
-			})
-			samples = append(samples, time.Since(began))
-			lastPopupCall = popupCall
-			call.Hangup()
-			<-call.Done()
-			// The ended call's popup lingers; the next call must not be
-			// mistaken for it, so its end is seen first.
-			driver.until(b, func(string) bool {
-				root := driver.model.(ui.Model)
-				id, _, _ := root.Popup()
-				return id != lastPopupCall || callEnded(root, id)
-			})
+			samples = append(samples, popupOnce())
 		}
 		reportLatencies(b, "popup", "INVITE to popup with the CRM name", samples, 100*time.Millisecond)
 		b.ReportMetric(float64(driver.cardsBeforeCall), "cards-early")
