@@ -113,7 +113,7 @@ func (p *Phone) handleIncoming(l *line, d *diago.DialogServerSession) {
 			p.log.Debug("answering with another call still talking", "call", c.ID, "error", err)
 		}
 	}
-	if err := d.Answer(); err != nil {
+	if err := l.answer(d); err != nil { // netwatch_media.go
 		c.finish(&d.DialogMedia, endEvent(c, ResultFailed, 0, "answer failed: "+err.Error()))
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +34,11 @@ type line struct {
 	// netAddr is our address toward the registrar, kept by the network
 	// watcher (netwatch.go); a 0.0.0.0 listener's Contact follows it.
 	netAddr localAddr
+	// startMediaIP is the media address diago fixed at start, and codecs
+	// what it offers: a call made after the network moved gets a media
+	// session of its own on the new address (netwatch_media.go).
+	startMediaIP netip.Addr
+	codecs       []media.Codec
 
 	ua     *sipgo.UserAgent
 	dg     *diago.Diago
@@ -124,6 +130,7 @@ func newLine(acct config.Account, codecs []media.Codec, log *slog.Logger,
 	l := &line{
 		acct: acct, password: password, transport: transport,
 		bindHost: host, bindPort: port,
+		startMediaIP: diagoMediaIP(host), codecs: codecs,
 		ua: ua, dg: dg, client: client, log: agentLog,
 	}
 	l.divert.dnd, l.divert.voicemail, l.divert.forwardTo = acct.DND, acct.DNDVoicemail, acct.ForwardTo

@@ -71,6 +71,10 @@ func (p *Phone) runOutgoing(ctx context.Context, l *line, c *Call, uri sip.Uri, 
 		return
 	}
 	defer d.Close()
+	if err := l.followNetworkOut(d); err != nil { // netwatch_media.go
+		c.finish(nil, endEvent(c, ResultFailed, 0, "cannot create media session: "+err.Error()))
+		return
+	}
 	if l.acct.Registrar != "" {
 		// The registrar is our outbound proxy: the request URI keeps the domain.
 		d.InviteRequest.SetDestination(l.registrarAddr())

@@ -127,7 +127,7 @@ func (p *Phone) takeOver(d *diago.DialogServerSession, c, old *Call) {
 	if err != nil {
 		p.log.Debug("replaced call had a transfer under way", "call", old.ID, "error", err)
 	}
-	if err := d.Answer(); err != nil {
+	if err := p.answerFor(c.Account, d); err != nil {
 		if state != nil {
 			state.settle(false)
 		}

@@ -11,8 +11,9 @@ import (
 // Kamailio in one at 10.77.0.1, switchboard in the other listening on
 // 0.0.0.0 with 10.77.0.2. The binding is granted for an hour, so every new
 // REGISTER below comes from the network watcher, not from a refresh.
-//   - The address changes to 10.77.0.3: the console says so, and Kamailio
-//     holds the new Contact and not the old one.
+//   - The address changes to 10.77.0.3: the console says so, Kamailio
+//     holds the new Contact and not the old one, and a call answered then
+//     offers media on the new address.
 //   - The link goes down: the console says the address is gone and the
 //     registration fails.
 //   - The link comes back: switchboard registers again at once, not after
@@ -33,7 +34,7 @@ func TestNetworkChangeInNamespace(t *testing.T) {
 	k := testpeer.StartKamailioInNetNS(t, reg, "10.77.0.1")
 
 	cfg := testConfig(t, "", account{Name: "desk", User: "1001", Registrar: "10.77.0.1:5060",
-		Listen: "0.0.0.0:5070", Register: true,
+		Listen: "0.0.0.0:5070", Register: true, AutoAnswer: true,
 		Extra: "expires = \"3600s\"\nretry_interval = \"60s\"\nkeepalive = \"0s\""})
 	sb := startSBWrapped(t, ph.Exec(), nil, "--config", cfg)
 	sb.waitLine("registered at", 10*time.Second)
@@ -47,6 +48,11 @@ func TestNetworkChangeInNamespace(t *testing.T) {
 	sb.waitLine("registered at", 10*time.Second)
 	if got := k.Registered("1001"); len(got) != 1 || got[0] != "sip:1001@10.77.0.3:5070" {
 		t.Fatalf("bindings after the address change: %v, want only [sip:1001@10.77.0.3:5070]", got)
+	}
+	// A call taken after the change must offer the new address for media:
+	// the old one is gone, and a stale c= line means one-way audio.
+	if got := callInNetNS(t, reg, "10.77.0.1", "1001"); got != "10.77.0.3" {
+		t.Fatalf("SDP c= address of a call answered after the change: %s, want 10.77.0.3", got)
 	}
 
 	ph.IP("link", "set", link+"p", "down")
