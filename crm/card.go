@@ -92,6 +92,14 @@ const notesExcerptSize = 200
 // and a nil error; complete it with CompleteCard. An error means ctx
 // itself ended or the database failed.
 func (c *CRM) BuildCard(ctx context.Context, request CardRequest) (Card, error) {
+	// The card timeout bounds the card's own work. Right after start the
+	// number data may still be loading (New): wait for it first, or the
+	// load would eat the timeout and leave the card unknown.
+	select {
+	case <-c.warmed:
+	case <-ctx.Done():
+		return Card{Number: request.Number}, fmt.Errorf("crm: caller card for %q: %w", request.Number, ctx.Err())
+	}
 	bounded, cancel := context.WithTimeout(ctx, c.settings.CardTimeout)
 	defer cancel()
 	card, err := c.buildCard(bounded, request)
