@@ -22,6 +22,9 @@ func NewMutableSource(src Source) *MutableSource {
 	return &MutableSource{src: src}
 }
 
+// Paced forwards the wrapped source's pacing (see IsPaced).
+func (m *MutableSource) Paced() bool { return IsPaced(m.src) }
+
 // SetMuted switches mute on or off; safe from any goroutine.
 func (m *MutableSource) SetMuted(muted bool) { m.muted.Store(muted) }
 
@@ -59,6 +62,9 @@ func NewGainSource(src Source, db float64) Source {
 	}
 	return gainSource{src, gainFactor(db)}
 }
+
+// Paced forwards the wrapped source's pacing (see IsPaced).
+func (g gainSource) Paced() bool { return IsPaced(g.src) }
 
 func (g gainSource) ReadFrame(frame []int16) error {
 	err := g.src.ReadFrame(frame)

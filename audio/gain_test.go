@@ -71,3 +71,23 @@ func maxAbs(s []int16) int {
 	}
 	return m
 }
+
+// pacedStub is a source that says it waits for a clock of its own.
+type pacedStub struct{ Source }
+
+func (pacedStub) Paced() bool { return true }
+
+func TestPacingIsForwardedThroughWrappers(t *testing.T) {
+	if IsPaced(NewSilenceSource()) {
+		t.Error("silence claims to pace itself")
+	}
+	for name, src := range map[string]Source{
+		"mute": NewMutableSource(pacedStub{NewSilenceSource()}),
+		"gain": NewGainSource(pacedStub{NewSilenceSource()}, -6),
+		"both": NewMutableSource(NewGainSource(pacedStub{NewSilenceSource()}, 3)),
+	} {
+		if !IsPaced(src) {
+			t.Errorf("%s: the wrapped source's pacing is lost", name)
+		}
+	}
+}

@@ -13,6 +13,20 @@ type Source interface {
 	ReadFrame(frame []int16) error
 }
 
+// Paced is implemented by sources whose ReadFrame waits for a clock of their
+// own, such as a sound card's capture. Whoever reads one in real time needs
+// no timer of its own: a second wake-up per frame costs a softphone more CPU
+// than all its audio processing. Wrappers forward it.
+type Paced interface {
+	Paced() bool
+}
+
+// IsPaced reports whether src paces itself (see Paced).
+func IsPaced(src Source) bool {
+	p, ok := src.(Paced)
+	return ok && p.Paced()
+}
+
 // Sink consumes frames of mono PCM at the codec rate.
 type Sink interface {
 	WriteFrame(frame []int16) error

@@ -45,7 +45,9 @@ type jitterBounds struct{ min, max time.Duration }
 type mediaPump struct {
 	codec    audio.Codec
 	coder    audio.FrameCodec
-	payload  uint8 // negotiated payload type of the audio codec
+	payload  uint8  // negotiated payload type of the audio codec
+	rtpRate  uint32 // the codec's RTP clock rate (48000 for Opus)
+	rtpStep  uint32 // RTP timestamp units per 20 ms frame
 	writer   *diago.DTMFWriter
 	reader   io.Reader
 	packets  *diago.DialogMedia // its RTPPacketReader holds each packet's header after a read
@@ -120,6 +122,7 @@ func startMedia(ctx context.Context, dm *diago.DialogMedia, m Media, cfg pumpCon
 	}
 	p := &mediaPump{
 		codec: codec, coder: coder, payload: props.Codec.PayloadType,
+		rtpRate: props.Codec.SampleRate, rtpStep: props.Codec.SampleTimestamp(),
 		writer: dw, reader: reader, packets: dm, jitter: jb,
 		source: src, muted: audio.NewMutableSource(src),
 		dtmf: make(chan *dtmfRequest, 16), dtmfGap: cfg.dtmfGap,

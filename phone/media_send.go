@@ -11,14 +11,22 @@ import (
 // frameInterval is diago's fixed packet time.
 const frameInterval = 20 * time.Millisecond
 
+// pacedLead is how far ahead of real time a paced source (a sound card)
+// may run before the send loop waits: a device hands audio over in bursts,
+// and the capture side trims what piles up beyond about this much anyway.
+const pacedLead = 3 * frameInterval
+
 // startSending lets the sending goroutine go (at the answer).
 func (p *mediaPump) startSending() { p.gateOnce.Do(func() { close(p.sending) }) }
 
 // send is the only writer of the call's RTP stream: audio frames and RFC 4733
 // digits alike, because diago's writer is not safe from two goroutines. It
 // reads the source (mute applied; music or silence instead while we hold the
-// far end), records it, encodes and writes one frame per 20 ms; diago's RTP
-// writer paces the loop. While the far end holds us it writes nothing.
+// far end), records it, encodes and writes one frame per 20 ms. A sound card
+// paces the loop by itself (its ReadFrame waits for the next captured frame);
+// other sources are paced by a timer. diago's own 20 ms writer clock is not
+// used: a second wake-up per frame is what a call's CPU time is made of.
+// While the far end holds us it writes nothing.
 func (p *mediaPump) send(ctx context.Context) {
 	defer p.wg.Done()
 	select {
@@ -28,7 +36,7 @@ func (p *mediaPump) send(ctx context.Context) {
 	case <-ctx.Done():
 		return
 	}
-	s := sender{p: p, pcm: make([]int16, p.codec.FrameSamples())}
+	s := sender{p: p, pcm: make([]int16, p.codec.FrameSamples()), paced: audio.IsPaced(p.muted), wasSilent: true}
 	s.payload = make([]byte, 2*len(s.pcm)) // G.711 needs one byte per sample, Opus far less
 	defer s.abandonDTMF()
 	defer s.retireMusic(nil)
@@ -59,9 +67,13 @@ type sender struct {
 	dtmf        *dtmfRequest // digits being sent, nil when none
 	dtmfNext    int          // index into dtmf.digits
 	nextDigitAt time.Time    // the gap after the previous digit ends here
-	wasSilent   bool         // nothing was written for a while (remote hold, DTMF)
+	wasSilent   bool         // nothing was written for a while (start, remote hold, DTMF)
 	music       *heldSource  // the hold music last read, closed when replaced
-	holdTimer   *time.Timer  // paces the loop while the far end holds us; reused
+
+	paced  bool        // the source waits for its own clock (a sound card)
+	due    time.Time   // when the loop's next frame is due in real time
+	nextTS time.Time   // when the frame after the last one written would play
+	clock  *time.Timer // paces the loop when the source does not; reused
 }
 
 // retireMusic closes the hold music last read when the call moved on to next
@@ -161,18 +173,7 @@ func (s *sender) sendFrame() bool {
 		// diago drops recvonly writes but not inactive ones, nor those of a
 		// c=0.0.0.0 hold (which Linux delivers to this very host): send nothing.
 		s.wasSilent = true
-		if s.holdTimer == nil {
-			s.holdTimer = time.NewTimer(frameInterval)
-		} else {
-			s.holdTimer.Reset(frameInterval)
-		}
-		select {
-		case <-s.holdTimer.C:
-		case <-p.quit:
-			s.holdTimer.Stop()
-			return false
-		}
-		return true
+		return s.pace()
 	}
 	p.inLevel.Observe(s.pcm)
 	if rec := p.recorder.Load(); rec != nil {
@@ -182,16 +183,57 @@ func (s *sender) sendFrame() bool {
 	if err != nil {
 		return false
 	}
-	if s.wasSilent {
+	w := p.packets.RTPPacketWriter
+	now := time.Now()
+	marker := s.wasSilent
+	if s.wasSilent && !s.nextTS.IsZero() {
 		// A new talk spurt: the RTP timestamp jumps by the time nothing was
 		// written and the marker bit is set, so the far end's jitter buffer
-		// does not take the pause for network delay. Only this goroutine writes,
-		// which ResetTimestamp requires.
-		p.packets.RTPPacketWriter.ResetTimestamp()
-		s.wasSilent = false
+		// does not take the pause for network delay. Only this goroutine
+		// writes, which DelayTimestamp requires.
+		if gap := now.Sub(s.nextTS); gap > 0 {
+			w.DelayTimestamp(uint32(gap.Seconds() * float64(p.rtpRate)))
+		}
 	}
-	if _, err := p.writer.Write(s.payload[:n]); err != nil {
+	s.wasSilent = false
+	if _, err := w.WriteSamples(s.payload[:n], p.rtpStep, marker, p.payload); err != nil {
 		return false
 	}
-	return true
+	s.nextTS = now.Add(frameInterval)
+	return s.pace()
+}
+
+// pace holds the loop to real time; false when the call ends meanwhile. A
+// paced source already waited for its frame: the loop only waits when it
+// runs more than pacedLead ahead — a lost device yields silence at once.
+// Other sources (files, tones, silence) are sent when due, on a fixed
+// schedule: a timer that wakes a little late is made up at the next frame,
+// or the stream would drift slower than 50 packets a second. After a real
+// stall (more than two frames) the loop does not catch up in a burst: the
+// schedule restarts from now.
+func (s *sender) pace() bool {
+	now := time.Now()
+	if now.Sub(s.due) > 2*frameInterval {
+		s.due = now
+	}
+	s.due = s.due.Add(frameInterval)
+	wait := s.due.Sub(now)
+	if s.paced {
+		wait -= pacedLead
+	}
+	if wait <= 0 {
+		return true
+	}
+	if s.clock == nil {
+		s.clock = time.NewTimer(wait)
+	} else {
+		s.clock.Reset(wait)
+	}
+	select {
+	case <-s.clock.C:
+		return true
+	case <-s.p.quit:
+		s.clock.Stop()
+		return false
+	}
 }

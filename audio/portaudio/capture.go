@@ -119,6 +119,11 @@ func (c *Capture) ReadFrame(frame []int16) error {
 	return nil
 }
 
+// Paced is true: ReadFrame waits for the device, so a send loop reading it
+// needs no clock of its own. While no device works it returns silence at
+// once, and the reader's clock must take over (see audio.Paced).
+func (c *Capture) Paced() bool { return true }
+
 // Stats reports the device in use and the buffer's under- and overruns.
 func (c *Capture) Stats() Stats {
 	st := c.sv.stats()

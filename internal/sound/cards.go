@@ -103,3 +103,6 @@ type closingSource struct {
 }
 
 func (s closingSource) Close() error { return s.c.Close() }
+
+// Paced forwards the capture's pacing: the send loop then needs no timer.
+func (s closingSource) Paced() bool { return audio.IsPaced(s.Source) }
