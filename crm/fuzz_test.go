@@ -2,8 +2,10 @@ package crm
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
+	"io"
 	"testing"
 )
 
@@ -27,12 +29,24 @@ func FuzzImportCSV(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
+	fuzzImport(f, (*CRM).ImportCSV)
+}
+
+// importFunc is one of the importers (ImportCSV, ImportVCard).
+type importFunc func(*CRM, context.Context, io.Reader, ImportOptions) (ImportReport, error)
+
+// fuzzImport runs the promises every importer keeps on arbitrary input:
+// never a panic; all-or-nothing either fails with an *ImportError and
+// writes nothing, or accounts for every record; SkipInvalid accounts for
+// every record and writes a rejects file (CSV) with a header and one line
+// per rejected record.
+func fuzzImport(f *testing.F, importer importFunc) {
 	shared := newTestEnv(f, testSettings())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		env := *shared
 		env.t = t // helpers must report to this input's test, not to f
 		before := env.counts()
-		report, err := env.crm.ImportCSV(env.ctx, bytes.NewReader(data), ImportOptions{MaxRecordBytes: 4096})
+		report, err := importer(env.crm, env.ctx, bytes.NewReader(data), ImportOptions{MaxRecordBytes: 4096})
 		if err != nil {
 			var importErr *ImportError
 			if !errors.As(err, &importErr) {
@@ -51,7 +65,7 @@ func FuzzImportCSV(f *testing.F) {
 		}
 
 		var rejects bytes.Buffer
-		report, err = env.crm.ImportCSV(env.ctx, bytes.NewReader(data),
+		report, err = importer(env.crm, env.ctx, bytes.NewReader(data),
 			ImportOptions{SkipInvalid: true, Rejects: &rejects, MaxRecordBytes: 4096})
 		if err != nil {
 			var importErr *ImportError
@@ -70,7 +84,7 @@ func FuzzImportCSV(f *testing.F) {
 			t.Fatalf("rejects file is not CSV: %v", err)
 		}
 		if len(lines) != report.Rejected+1 {
-			t.Fatalf("rejects file has %d lines for %d rejected rows", len(lines), report.Rejected)
+			t.Fatalf("rejects file has %d lines for %d rejected records", len(lines), report.Rejected)
 		}
 	})
 }

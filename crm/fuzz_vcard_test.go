@@ -1,11 +1,6 @@
 package crm
 
-import (
-	"bytes"
-	"encoding/csv"
-	"errors"
-	"testing"
-)
+import "testing"
 
 // FuzzImportVCard feeds arbitrary bytes to the vCard importer with the
 // same promises as FuzzImportCSV: never a panic; all-or-nothing either
@@ -28,50 +23,5 @@ func FuzzImportVCard(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	shared := newTestEnv(f, testSettings())
-	f.Fuzz(func(t *testing.T, data []byte) {
-		env := *shared
-		env.t = t // helpers must report to this input's test, not to f
-		before := env.counts()
-		report, err := env.crm.ImportVCard(env.ctx, bytes.NewReader(data), ImportOptions{MaxRecordBytes: 4096})
-		if err != nil {
-			var importErr *ImportError
-			if !errors.As(err, &importErr) {
-				t.Fatalf("error %v is not an *ImportError", err)
-			}
-			if after := env.counts(); !equalCounts(before, after) {
-				t.Fatalf("failed import wrote rows: %v → %v", before, after)
-			}
-		} else {
-			if report.Rows != report.Created+report.Merged || report.Rejected != 0 {
-				t.Fatalf("report does not add up: %+v", report)
-			}
-			if got := env.count("SELECT count(*) FROM contacts") - before["contacts"]; got != report.Created {
-				t.Fatalf("%d contacts written, report says %d", got, report.Created)
-			}
-		}
-
-		var rejects bytes.Buffer
-		report, err = env.crm.ImportVCard(env.ctx, bytes.NewReader(data),
-			ImportOptions{SkipInvalid: true, Rejects: &rejects, MaxRecordBytes: 4096})
-		if err != nil {
-			var importErr *ImportError
-			if !errors.As(err, &importErr) || importErr.Fatal == nil {
-				t.Fatalf("SkipInvalid failed without a fatal file error: %v", err)
-			}
-			return
-		}
-		if report.Rows != report.Created+report.Merged+report.Rejected {
-			t.Fatalf("SkipInvalid report does not add up: %+v", report)
-		}
-		reader := csv.NewReader(&rejects)
-		reader.FieldsPerRecord = -1
-		records, err := reader.ReadAll()
-		if err != nil {
-			t.Fatalf("rejects file is not CSV: %v", err)
-		}
-		if len(records) != report.Rejected+1 {
-			t.Fatalf("rejects file has %d records for %d rejected cards", len(records), report.Rejected)
-		}
-	})
+	fuzzImport(f, (*CRM).ImportVCard)
 }
