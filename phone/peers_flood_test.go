@@ -31,7 +31,10 @@ var sippFloodXML = sippScenario("flood", sippRawInvite("f", "application/sdp", "
   <recv response="486" optional="true" next="ack" />
   <recv response="503" />
   <label id="ack" />
-  <send><![CDATA[
+`+sippProbeACK)
+
+// sippProbeACK acknowledges the final answer to the probe's INVITE.
+const sippProbeACK = `  <send><![CDATA[
 ACK sip:1001@[remote_ip]:[remote_port] SIP/2.0
 [last_Via:]
 From: <sip:probe@[local_ip]:[local_port]>;tag=[pid]Probef[call_number]
@@ -42,7 +45,7 @@ Max-Forwards: 70
 Content-Length: 0
 
 ]]></send>
-`)
+`
 
 // floodResult is what one flood did to the phone.
 type floodResult struct {
@@ -297,18 +300,7 @@ Content-Length: 0
   <recv response="200" />
   <recv response="487" />
   <label id="ack" />
-  <send><![CDATA[
-ACK sip:1001@[remote_ip]:[remote_port] SIP/2.0
-[last_Via:]
-From: <sip:probe@[local_ip]:[local_port]>;tag=[pid]Probef[call_number]
-[last_To:]
-Call-ID: [call_id]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-`)
+`+sippProbeACK)
 
 // BenchmarkInviteFloodBaresip: the same flood against baresip 1.0.0, for a
 // ratio: its resident memory before and after (it has no per-source limit,
