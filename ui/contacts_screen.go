@@ -75,6 +75,9 @@ func (m Model) updateContactForm(o *overlay, msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, o.form.Next()
 		case key.Matches(press, k.PrevField):
 			return m, o.form.Prev()
+		case key.Matches(press, k.NumberLabel) && o.form.OnNumber():
+			o.form.CycleLabel()
+			return m, nil
 		}
 	}
 	form, field, value, cmd := o.form.Update(msg)
@@ -256,7 +259,11 @@ func (m *Model) formContext() keyContext {
 	k := m.common.Keys
 	back := k.Back
 	back.SetHelp("esc", "cancel")
-	group := []key.Binding{k.Save, k.NextField, k.PrevField, back, k.ForceQuit}
+	label := k.NumberLabel
+	if o := m.formOverlay(); o == nil || !o.form.OnNumber() {
+		label = keys.Only(label, false)
+	}
+	group := []key.Binding{k.Save, k.NextField, k.PrevField, label, back, k.ForceQuit}
 	return keyContext{km: onlyKeys(k, back, k.ForceQuit), title: "contact form",
-		help: keys.Context{Short: []key.Binding{k.Save, k.NextField, back}, Groups: [][]key.Binding{group}}}
+		help: keys.Context{Short: []key.Binding{k.Save, k.NextField, label, back}, Groups: [][]key.Binding{group}}}
 }

@@ -138,6 +138,39 @@ func TestContactEditFormPatchesWhatChanged(t *testing.T) {
 	}
 }
 
+// ctrl+l gives the focused number a label: shown in the form, saved with
+// the number; relabelling a kept number replaces it with its new label.
+func TestContactFormLabelsNumbers(t *testing.T) {
+	h := contactsHarness(t, 80, 24)
+	h.press("+", "Z", "o", "e", "tab", "tab", "+", "4", "4", "2", "0")
+	h.press("ctrl+l", "ctrl+l") // main → mobile → work
+	if view := h.root().Render(); !contains(view, "Work") {
+		t.Fatalf("the number's label is not shown:\n%s", view)
+	}
+	h.press("enter")
+	got, ok := h.backend.Last("CreateContact")
+	if !ok {
+		t.Fatalf("not saved:\n%s", h.root().Render())
+	}
+	if in := got.Args[0].(crm.ContactInput); len(in.Numbers) != 1 || in.Numbers[0] != (crm.PhoneInput{Label: "work", Number: "+4420"}) {
+		t.Fatalf("numbers %+v, want +4420 labelled work", in.Numbers)
+	}
+
+	h.press("esc") // back to the list
+	h.press("e")   // Anna: her mobile becomes her home number
+	h.press("tab", "tab", "ctrl+l", "ctrl+l")
+	h.press("enter")
+	got, ok = h.backend.Last("UpdateContact")
+	if !ok {
+		t.Fatalf("edit not saved:\n%s", h.root().Render())
+	}
+	patch := got.Args[1].(crm.ContactPatch)
+	want := crm.PhoneInput{Label: "home", Number: "+44 7700 900123"}
+	if len(patch.RemoveNumbers) != 1 || patch.RemoveNumbers[0] != want.Number || len(patch.AddNumbers) != 1 || patch.AddNumbers[0] != want {
+		t.Fatalf("patch %+v, want %s relabelled home", patch, want.Number)
+	}
+}
+
 func TestContactFormShowsBackendError(t *testing.T) {
 	h := contactsHarness(t, 80, 24)
 	h.backend.Err = errString("crm: add contact: invalid: unknown time zone")

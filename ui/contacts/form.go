@@ -37,6 +37,20 @@ type field struct {
 	checked string
 	// phone is the contact's number this field started with (edit form).
 	phone *crm.Phone
+	// numberLabel is a number's label ("" = the main number, "mobile",
+	// "work", ...): shown as the field's label, changed with CycleLabel.
+	numberLabel string
+}
+
+// numberLabels are the labels CycleLabel goes through, in order.
+var numberLabels = []string{crm.LabelMain, crm.LabelMobile, crm.LabelWork, crm.LabelHome, crm.LabelFax}
+
+// labelText is how a number's label reads in the form.
+func labelText(label string) string {
+	if label == "" {
+		return "Number"
+	}
+	return strings.ToUpper(label[:1]) + label[1:]
 }
 
 // Form creates or edits a contact. Numbers are normalised as they are
@@ -72,14 +86,11 @@ func NewForm(cm *common.Common, c crm.Contact) Form {
 	add(fieldCompany, "Company", c.Company, "", nil)
 	for i := range c.Numbers {
 		p := c.Numbers[i]
-		label := "Number"
-		if p.Label != "" {
-			label = p.Label
-		}
-		add(fieldNumber, label, p.Raw, "", &p)
+		add(fieldNumber, labelText(p.Label), p.Raw, "", &p)
+		f.fields[len(f.fields)-1].numberLabel = p.Label
 	}
 	for n := len(c.Numbers); n < max(minNumberFields, len(c.Numbers)+1); n++ {
-		add(fieldNumber, "Number", "", "any format", nil)
+		add(fieldNumber, labelText(""), "", "any format", nil)
 	}
 	add(fieldEmail, "E-mail", c.Email, "", nil)
 	add(fieldNotes, "Notes", c.Notes, "", nil)
@@ -100,6 +111,23 @@ func (f *Form) focusField(i int) tea.Cmd {
 	f.fields[f.focus].input.Blur()
 	f.focus = (i + len(f.fields)) % len(f.fields)
 	return f.fields[f.focus].input.Focus()
+}
+
+// OnNumber reports whether the cursor is in a number field (where
+// CycleLabel works).
+func (f Form) OnNumber() bool { return f.fields[f.focus].kind == fieldNumber }
+
+// CycleLabel gives the focused number the next label: main, mobile, work,
+// home, fax, and round again. A label of the contact's own (from an
+// import) is followed by the main number's.
+func (f *Form) CycleLabel() {
+	fl := &f.fields[f.focus]
+	if fl.kind != fieldNumber {
+		return
+	}
+	next := (slices.Index(numberLabels, fl.numberLabel) + 1) % len(numberLabels)
+	fl.numberLabel = numberLabels[next]
+	fl.label = labelText(fl.numberLabel)
 }
 
 // Next and Prev move between fields.
@@ -217,15 +245,15 @@ func (f Form) Input() crm.ContactInput {
 	in := crm.ContactInput{Name: f.value(fieldName), Company: f.value(fieldCompany), Email: f.value(fieldEmail), Notes: f.value(fieldNotes)}
 	for _, fl := range f.fields {
 		if v := strings.TrimSpace(fl.input.Value()); fl.kind == fieldNumber && v != "" {
-			in.Numbers = append(in.Numbers, crm.PhoneInput{Number: v})
+			in.Numbers = append(in.Numbers, crm.PhoneInput{Label: fl.numberLabel, Number: v})
 		}
 	}
 	return in
 }
 
 // Patch is the change the edit form describes: the fields that differ,
-// numbers changed or cleared removed and new ones added (a number keeps
-// its label when only its spelling did not change).
+// numbers changed, relabelled or cleared removed and the new ones added
+// with the labels the form shows.
 func (f Form) Patch() crm.ContactPatch {
 	var p crm.ContactPatch
 	set := func(dst **string, now, was string) {
@@ -242,18 +270,14 @@ func (f Form) Patch() crm.ContactPatch {
 			continue
 		}
 		v := strings.TrimSpace(fl.input.Value())
-		if fl.phone != nil && v == fl.phone.Raw {
+		if fl.phone != nil && v == fl.phone.Raw && fl.numberLabel == fl.phone.Label {
 			continue
 		}
 		if fl.phone != nil {
 			p.RemoveNumbers = append(p.RemoveNumbers, fl.phone.Raw)
 		}
 		if v != "" {
-			label := ""
-			if fl.phone != nil {
-				label = fl.phone.Label
-			}
-			p.AddNumbers = append(p.AddNumbers, crm.PhoneInput{Label: label, Number: v})
+			p.AddNumbers = append(p.AddNumbers, crm.PhoneInput{Label: fl.numberLabel, Number: v})
 		}
 	}
 	return p
@@ -285,7 +309,11 @@ func (f Form) View(width int) string {
 	if f.err != "" {
 		lines = append(lines, "", st.Error.Render("Not saved: "+f.err))
 	}
-	lines = append(lines, "", st.Subtle.Render("tab/↓ next field · enter saves · esc cancels"))
+	hint := "tab/↓ next field · enter saves · esc cancels"
+	if f.OnNumber() {
+		hint = "tab/↓ next field · ctrl+l label · enter saves · esc cancels"
+	}
+	lines = append(lines, "", st.Subtle.Render(hint))
 	return strings.Join(clip(lines, max(20, width)), "\n")
 }
 

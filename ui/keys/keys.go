@@ -68,6 +68,7 @@ type KeyMap struct {
 	CallNumber  key.Binding
 	NextField   key.Binding
 	PrevField   key.Binding
+	NumberLabel key.Binding
 	Save        key.Binding
 }
 
@@ -132,6 +133,7 @@ func New() KeyMap {
 		CallNumber:  b("enter", "call this number", "enter"),
 		NextField:   b("tab", "next field", "tab", "down"),
 		PrevField:   b("shift+tab", "previous field", "shift+tab", "up"),
+		NumberLabel: b("ctrl+l", "label (mobile, work…)", "ctrl+l"),
 		Save:        b("enter", "save", "enter", "ctrl+s"),
 	}
 }
