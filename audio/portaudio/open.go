@@ -89,14 +89,31 @@ func (sv *supervisor) open(want Device) (*deviceStream, error) {
 // click 45-101 ms mouth-to-ear instead of 92-127 ms, but on a loaded
 // machine (load average 5-10 on two cores) the pump then woke too late,
 // the device underran and the ringback test heard gaps in 2 of 3 runs;
-// three periods passed every run. 10 ms periods were not measurably faster
-// and woke the sound server's client thread and ours half as often again.
+// three periods passed every run. Much of that was the pump's schedule,
+// not the queue: it slid 3 ms later every period, so every few periods it
+// found the device empty (see pumpPhaseStep). With the pump locked to the
+// device's phase, playback starts with two periods, goes to three at the
+// first late wake-up or nearly dry device (see growQueue) and back to two
+// after 10 s without one. Mouth-to-ear went from 97-112 ms to 79-93 ms.
+// Under a synthetic load (average 5-7) the ringback had short gaps in 6 of
+// 12 runs against 3 of 12 with three periods throughout. Starting at three
+// and shrinking later gained nothing: the jitter buffer then holds the
+// extra period and only slips it away over seconds. 10 ms periods (three
+// queued) were slower (93-98 ms) and woke twice as often.
 const (
 	// periodsPerSecond sets the period: one 20 ms packet.
 	periodsPerSecond = 50
-	// playbackQueuePeriods bounds what playback keeps queued in the device;
-	// PortAudio sizes the buffer at the suggested latency plus a period.
-	playbackQueuePeriods = 3
+	// playbackQueuePeriods is what playback keeps queued in the device at
+	// first; it grows to playbackMaxQueuePeriods at a sign of strain and
+	// shrinks back, never below playbackMinQueuePeriods, after
+	// playbackShrinkAfter without one. PortAudio sizes the buffer at the
+	// suggested latency plus a period, room for playbackMaxQueuePeriods.
+	playbackQueuePeriods    = 2
+	playbackMinQueuePeriods = 2
+	playbackMaxQueuePeriods = 3
+	// playbackLowWaterDiv: a wake-up that finds less than a period / this
+	// still queued came close to an underrun, and the queue grows.
+	playbackLowWaterDiv = 4
 	// minSuggestedLatency: lower invites xruns on a loaded machine.
 	minSuggestedLatency = 40 * time.Millisecond
 )
@@ -108,6 +125,8 @@ func (sv *supervisor) openStream(ds *deviceStream, info *portaudio.DeviceInfo) (
 	ds.buf = make([]int16, ds.period*ds.channels)
 	if sv.output {
 		ds.queueLimit = playbackQueuePeriods * ds.period
+		ds.queueMin = playbackMinQueuePeriods * ds.period
+		ds.queueMax = playbackMaxQueuePeriods * ds.period
 	}
 	process, err := sv.ep.processor(ds)
 	if err != nil {
@@ -118,7 +137,12 @@ func (sv *supervisor) openStream(ds *deviceStream, info *portaudio.DeviceInfo) (
 	if sv.output {
 		latency = info.DefaultLowOutputLatency
 	}
-	dp := portaudio.StreamDeviceParameters{Device: info, Channels: ds.channels, Latency: max(latency, minSuggestedLatency)}
+	latency = max(latency, minSuggestedLatency)
+	if sv.output {
+		// Room for the longest queue writePeriods may grow to.
+		latency = max(latency, time.Duration(playbackMaxQueuePeriods-1)*time.Second/periodsPerSecond)
+	}
+	dp := portaudio.StreamDeviceParameters{Device: info, Channels: ds.channels, Latency: latency}
 	p := portaudio.StreamParameters{SampleRate: float64(ds.rate), FramesPerBuffer: ds.period}
 	if sv.output {
 		p.Output = dp

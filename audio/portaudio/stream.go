@@ -53,8 +53,11 @@ type deviceStream struct {
 	dead atomic.Bool
 
 	// Owned by the pump.
-	bufferFrames int // the device buffer's size, learnt before the first write
-	queueLimit   int // playback: frames kept queued at most; 0 = the whole buffer
+	bufferFrames int       // the device buffer's size, learnt before the first write
+	queueLimit   int       // playback: frames kept queued at most; 0 = the whole buffer
+	queueMin     int       // playback: the least queueLimit shrinks to
+	queueMax     int       // playback: how far queueLimit may grow after near-underruns
+	strainedAt   time.Time // playback: the last late wake-up or nearly dry device
 
 	// Owned by whoever starts and stops the pump (the supervisor).
 	pumpStop chan struct{}
