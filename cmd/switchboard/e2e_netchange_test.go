@@ -7,8 +7,9 @@ import (
 	"github.com/switchboard/switchboard/internal/testpeer"
 )
 
-// A real network change, in two network namespaces joined by a veth pair:
-// Kamailio in one at 10.77.0.1, switchboard in the other listening on
+// A real network change, in two network namespaces this test creates and
+// removes, joined by a veth pair (the 10.77.0.x addresses exist only in
+// them; nothing leaves the machine): Kamailio in one at 10.77.0.1, switchboard in the other listening on
 // 0.0.0.0 with 10.77.0.2. The binding is granted for an hour, so every new
 // REGISTER below comes from the network watcher, not from a refresh.
 //   - The address changes to 10.77.0.3: the console says so, Kamailio
